@@ -1,0 +1,126 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+/** A bad target file: the message names the field, e.g. `clients.public.redirect_uri: must be an absolute http(s) URL`. */
+export class TargetFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetFileError';
+  }
+}
+
+const httpUrl = z.string({ error: 'must be a string holding an absolute http(s) URL' }).refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || url.protocol === 'http:';
+    } catch {
+      return false;
+    }
+  },
+  { error: (issue) => `must be an absolute http(s) URL (got ${JSON.stringify(issue.input)})` },
+);
+
+const publicClient = z.strictObject({ client_id: z.string().min(1), redirect_uri: httpUrl });
+const confidentialClient = z.strictObject({
+  client_id: z.string().min(1),
+  client_secret: z.string().min(1),
+  redirect_uri: httpUrl,
+  token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
+});
+const machineClient = z.strictObject({
+  client_id: z.string().min(1),
+  client_secret: z.string().min(1),
+  token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
+});
+
+const browserStep = z.union([
+  z.strictObject({ fill: z.string().min(1), value: z.string(), optional: z.boolean().optional() }),
+  z.strictObject({ click: z.string().min(1), optional: z.boolean().optional() }),
+  z.strictObject({ waitFor: z.string().min(1), optional: z.boolean().optional() }),
+]);
+
+const login = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('auto') }),
+  z.strictObject({
+    mode: z.literal('browser'),
+    steps: z.array(browserStep).min(1),
+    /** Milliseconds to wait for each step's selector and for the final redirect. */
+    stepTimeoutMs: z.number().int().positive().max(120_000).optional(),
+    headed: z.boolean().optional(),
+  }),
+]);
+
+export const SUITE_NAMES = ['discovery', 'registration', 'pkce', 'authorization-code', 'resource-server'] as const;
+export type SuiteName = (typeof SUITE_NAMES)[number];
+
+export const targetFileSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    resource: httpUrl.optional(),
+    issuer: httpUrl.optional(),
+    allowInsecureHttp: z.boolean().default(false),
+    /** Extra hosts (`host:port`) the harness may contact besides those of `resource`, `issuer` and `tokenLab.issuer`. */
+    allowHosts: z.array(z.string().min(1)).optional(),
+    timeoutMs: z.number().int().positive().max(120_000).default(10_000),
+    scopes: z.strictObject({ basic: z.string().min(1), elevated: z.string().min(1).optional() }).optional(),
+    clients: z
+      .strictObject({
+        public: publicClient.optional(),
+        confidential: confidentialClient.optional(),
+        m2m: machineClient.optional(),
+      })
+      .default({}),
+    /** Redirect URI used for clients the harness registers itself (DCR). Never contacted: the harness stops there. */
+    redirectUri: httpUrl.default('http://127.0.0.1:5555/callback'),
+    user: z.strictObject({ username: z.string().min(1), password: z.string() }).optional(),
+    login: login.default({ mode: 'auto' }),
+    tokenLab: z.strictObject({ issuer: httpUrl }).optional(),
+    suites: z.array(z.enum(SUITE_NAMES)).optional(),
+  })
+  .refine((target) => target.resource !== undefined || target.issuer !== undefined, {
+    error: 'a target needs "resource" (the MCP server URL), "issuer" (the authorization server), or both',
+    path: ['resource'],
+  });
+
+export type TargetFile = z.output<typeof targetFileSchema>;
+export type TargetFileInput = z.input<typeof targetFileSchema>;
+
+/** Validates parsed JSON; throws TargetFileError naming the first offending field. */
+export function parseTargetFile(json: unknown): TargetFile {
+  const result = targetFileSchema.safeParse(json);
+  if (result.success) return enforceTransport(result.data);
+  const issue = result.error.issues[0]!;
+  const field = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+  throw new TargetFileError(`${field}: ${issue.message}`);
+}
+
+/** Reads and validates a target file from disk. */
+export async function loadTargetFile(path: string): Promise<TargetFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new TargetFileError(`${path}: cannot read the target file (${code})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new TargetFileError(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseTargetFile(json);
+}
+
+/** OAuth 2.1 §1.5: http is only acceptable when the vendor says so (local test rigs). */
+function enforceTransport(target: TargetFile): TargetFile {
+  if (target.allowInsecureHttp) return target;
+  for (const field of ['resource', 'issuer'] as const) {
+    const value = target[field];
+    if (value?.startsWith('http:')) {
+      throw new TargetFileError(`${field}: uses http:// but "allowInsecureHttp" is not true (got "${value}")`);
+    }
+  }
+  return target;
+}
