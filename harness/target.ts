@@ -64,6 +64,10 @@ export const targetFileSchema = z
     allowHosts: z.array(z.string().min(1)).optional(),
     timeoutMs: z.number().int().positive().max(120_000).default(10_000),
     scopes: z.strictObject({ basic: z.string().min(1), elevated: z.string().min(1).optional() }).optional(),
+    /** MCP tools the harness may call: one the basic scope allows, one that needs the elevated scope. */
+    tools: z.strictObject({ basic: z.string().min(1).optional(), elevated: z.string().min(1).optional() }).optional(),
+    /** A second resource registered at the same AS: a token for it must not work at `resource`. */
+    alternateResource: httpUrl.optional(),
     clients: z
       .strictObject({
         public: publicClient.optional(),

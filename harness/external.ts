@@ -1,0 +1,46 @@
+import { autoLoginDriver } from './login/auto.ts';
+import type { LoginDriver } from './login/types.ts';
+import { Network, NetworkError } from './network/network.ts';
+import type { SystemUnderTest } from './session.ts';
+import type { TargetFile } from './target.ts';
+import { insertWellKnown } from './well-known.ts';
+
+/**
+ * A target described by a target file, reached over the real network. Only the hosts the file declares (resource,
+ * issuer, token lab issuer, allowHosts) may be contacted.
+ */
+export async function externalSystemUnderTest(target: TargetFile): Promise<SystemUnderTest> {
+  const network = new Network({ allowedHosts: declaredHosts(target), timeoutMs: target.timeoutMs });
+  const login = await loginDriverFor(target, network);
+  return { target, network, login, close: () => login.close() };
+}
+
+export function declaredHosts(target: TargetFile): string[] {
+  const urls = [target.resource, target.issuer, target.tokenLab?.issuer, target.alternateResource];
+  const hosts = urls.filter((url): url is string => url !== undefined).map((url) => new URL(url).host);
+  return [...hosts, ...(target.allowHosts ?? [])];
+}
+
+async function loginDriverFor(target: TargetFile, network: Network): Promise<LoginDriver> {
+  if (target.login.mode === 'auto') return autoLoginDriver({ network });
+  const { browserLoginDriver } = await import('./login/browser.ts');
+  return browserLoginDriver({
+    network,
+    steps: target.login.steps,
+    ...(target.user ? { user: target.user } : {}),
+    ...(target.login.stepTimeoutMs ? { stepTimeoutMs: target.login.stepTimeoutMs } : {}),
+    ...(target.login.headed ? { headed: target.login.headed } : {}),
+  });
+}
+
+/** Fails fast, naming the URL, when the target does not answer at all (any HTTP status counts as an answer). */
+export async function probeTarget(sut: SystemUnderTest): Promise<void> {
+  const { resource, issuer } = sut.target;
+  const url = issuer ? insertWellKnown(issuer, 'oauth-authorization-server') : resource!;
+  try {
+    await sut.network.fetch(url, { method: 'GET', redirect: 'manual' });
+  } catch (error) {
+    if (error instanceof NetworkError) throw new NetworkError(`${url}: ${error.message}`, url);
+    throw error;
+  }
+}

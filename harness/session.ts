@@ -1,0 +1,67 @@
+import { BlockedError, CheckFailure, CheckSkipped } from './check.ts';
+import type { ManualClock } from './clock.ts';
+import type { LoginDriver } from './login/types.ts';
+import type { Network } from './network/network.ts';
+import { collectExchanges } from './network/network.ts';
+import type { RecordedExchange } from './network/types.ts';
+import type { SpecVersion } from './results.ts';
+import type { TargetFile } from './target.ts';
+
+/** What a run talks to: the validated target, the network that reaches it, and the user agent that logs in. */
+export interface SystemUnderTest {
+  target: TargetFile;
+  network: Network;
+  login: LoginDriver;
+  /** Present only when the harness controls the target's time (the embedded reference system). */
+  clock?: ManualClock;
+  close(): Promise<void>;
+}
+
+interface StepRecord {
+  promise: Promise<unknown>;
+  evidence: RecordedExchange[];
+}
+
+/**
+ * One run against one system: holds the prerequisite steps (discovery, registration, a first token…) that many checks
+ * share. Each step runs once per run, records its own evidence, and when it fails every check that depends on it is
+ * blocked with the step's reason rather than failing on its own.
+ */
+export class Session {
+  readonly #steps = new Map<string, StepRecord>();
+
+  constructor(
+    readonly sut: SystemUnderTest,
+    readonly spec: SpecVersion,
+    readonly seed: number,
+  ) {}
+
+  get target(): TargetFile {
+    return this.sut.target;
+  }
+
+  /** Runs `compute` once per run under `name`; a failure becomes a BlockedError for whoever needs the step. */
+  step<T>(name: string, compute: () => Promise<T>): Promise<T> {
+    let record = this.#steps.get(name);
+    if (!record) {
+      const evidence: RecordedExchange[] = [];
+      const promise = collectExchanges(evidence, compute).catch((error: unknown) => {
+        if (error instanceof CheckSkipped || error instanceof BlockedError) throw error;
+        const reason =
+          error instanceof CheckFailure || error instanceof Error
+            ? error.message
+            : `unexpected error: ${String(error)}`;
+        throw new BlockedError(name, reason);
+      });
+      promise.catch(() => {});
+      record = { promise, evidence };
+      this.#steps.set(name, record);
+    }
+    return record.promise as Promise<T>;
+  }
+
+  /** Evidence recorded by a step, shown when a check is blocked by it. */
+  stepEvidence(name: string): RecordedExchange[] {
+    return this.#steps.get(name)?.evidence ?? [];
+  }
+}
