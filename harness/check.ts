@@ -32,7 +32,7 @@ export interface CheckDefinition {
   specs?: readonly SpecVersion[];
   needs?: readonly Need[];
   /** Observe the behaviour; throw (via `ctx.expect`) on violation; return what was observed. */
-  run(ctx: CheckContext): Promise<string | undefined | void>;
+  run(ctx: CheckContext): Promise<string>;
 }
 
 export interface Check extends Required<Pick<CheckDefinition, 'id' | 'title' | 'requirements' | 'level'>> {

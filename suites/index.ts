@@ -1,0 +1,15 @@
+import { authorizationCodeSuite } from './authorization-code/index.ts';
+import { discoverySuite } from './discovery/index.ts';
+import { pkceSuite } from './pkce/index.ts';
+import { registrationSuite } from './registration/index.ts';
+import { resourceServerSuite } from './resource-server/index.ts';
+import type { Suite } from './suite.ts';
+
+/** Every suite, in the order a run executes them (discovery first: later suites build on what it finds). */
+export const SUITES: readonly Suite[] = [
+  discoverySuite,
+  registrationSuite,
+  pkceSuite,
+  authorizationCodeSuite,
+  resourceServerSuite,
+];

@@ -1,0 +1,113 @@
+import { bearerChallenge } from '../../harness/challenges.ts';
+import { check } from '../../harness/check.ts';
+import type { CheckContext } from '../../harness/context.ts';
+import { expect } from '../../harness/expect.ts';
+import { describeReply, type HttpReply } from '../../harness/http.ts';
+
+export const rejectsMissingToken = check({
+  id: 'resource-server.401-without-token',
+  title: 'A request without a token is answered 401, before any MCP processing',
+  requirements: ['RS-401-UNAUTHENTICATED', 'RS-VALIDATE-BEFORE-PROCESSING', 'RS-STATUS-CODES'],
+  level: 'MUST',
+  needs: ['resource'],
+  async run({ discovery }) {
+    const { reply } = await discovery.unauthenticated();
+    expect.that(
+      reply.status === 401,
+      `an MCP initialize without credentials answered ${describeReply(reply)}; it must be 401 so clients start OAuth`,
+    );
+    return 'HTTP 401';
+  },
+});
+
+export const bearerChallengePresent = check({
+  id: 'resource-server.bearer-challenge',
+  title: 'The 401 carries a Bearer challenge in WWW-Authenticate',
+  requirements: ['OA21-RS-CHALLENGE', 'RS-ERR-OAUTH21-5.3', 'CL-WWW-AUTH-PARSE'],
+  level: 'MUST',
+  needs: ['resource'],
+  async run({ discovery }) {
+    const { reply, bearer } = await discovery.unauthenticated();
+    expect.that(reply.status === 401, `expected 401, got ${describeReply(reply)}`);
+    expect.that(
+      bearer,
+      `WWW-Authenticate is ${JSON.stringify(reply.headers.get('www-authenticate'))}; a Bearer challenge is required`,
+    );
+    return `WWW-Authenticate: ${reply.headers.get('www-authenticate')}`;
+  },
+});
+
+export const noErrorCodeWithoutCredentials = check({
+  id: 'resource-server.no-error-without-credentials',
+  title: 'The challenge to a request without credentials carries no error code',
+  description:
+    'RFC 6750 §3.1: if the request lacks any authentication information, the server should not include an error code.',
+  requirements: ['OA21-RS-CHALLENGE'],
+  level: 'SHOULD',
+  needs: ['resource'],
+  async run({ discovery }) {
+    const { bearer } = await discovery.unauthenticated();
+    expect.that(bearer, 'no Bearer challenge on the 401');
+    expect.that(
+      bearer.parameters.error === undefined,
+      `the challenge says error="${bearer.parameters.error}" although no token was sent; clients may then treat a ` +
+        'first contact as a rejected token',
+    );
+    return 'no error code';
+  },
+});
+
+export const challengeNamesScope = check({
+  id: 'resource-server.challenge-scope',
+  title: 'The 401 challenge names the scope needed',
+  requirements: ['RS-WWW-AUTH-SCOPE', 'CL-SCOPE-PRIORITY'],
+  level: 'SHOULD',
+  specs: ['2025-11-25', '2026-07-28'],
+  needs: ['resource'],
+  async run({ discovery }) {
+    const { bearer } = await discovery.unauthenticated();
+    expect.that(bearer, 'no Bearer challenge on the 401');
+    expect.that(
+      bearer.parameters.scope,
+      'the challenge has no scope="…"; clients then fall back to every scope in scopes_supported (over-asking)',
+    );
+    return `scope="${bearer.parameters.scope}"`;
+  },
+});
+
+/** Sends `token` to the MCP endpoint and requires 401 with an invalid_token Bearer challenge. */
+export async function expectInvalidToken(ctx: CheckContext, token: string, what: string): Promise<string> {
+  const reply = await ctx.mcp.post({ token });
+  return requireInvalidTokenChallenge(ctx, reply, what);
+}
+
+export async function requireInvalidTokenChallenge(ctx: CheckContext, reply: HttpReply, what: string): Promise<string> {
+  expect.that(
+    reply.status === 401,
+    `${what} was answered ${describeReply(reply)}; it must be 401 invalid_token (never 200, 403 or 5xx)`,
+  );
+  const challenge = await bearerChallenge(new Response(null, { status: 401, headers: reply.headers }));
+  expect.that(
+    challenge?.parameters.error === 'invalid_token',
+    `${what}: 401 without error="invalid_token" (WWW-Authenticate: ${reply.headers.get('www-authenticate')})`,
+  );
+  return `${what} → 401 invalid_token`;
+}
+
+export const invalidTokenChallenge = check({
+  id: 'resource-server.invalid-token-challenge',
+  title: 'A rejected token gets 401 with error="invalid_token" and the resource_metadata pointer',
+  requirements: ['RS-ERR-OAUTH21-5.3', 'R9068-RS-ERROR', 'RS-INVALID-TOKEN-401'],
+  level: 'MUST',
+  needs: ['resource'],
+  async run(ctx) {
+    const reply = await ctx.mcp.post({ token: 'mcp-auth-conformance-unknown-token' });
+    await requireInvalidTokenChallenge(ctx, reply, 'an unknown token');
+    const challenge = await bearerChallenge(new Response(null, { status: 401, headers: reply.headers }));
+    expect.that(
+      challenge?.parameters.resource_metadata,
+      'the invalid_token challenge lacks resource_metadata; clients recovering from a bad token rediscover through it',
+    );
+    return `WWW-Authenticate: ${reply.headers.get('www-authenticate')}`;
+  },
+});
