@@ -88,3 +88,16 @@ export class BlockedError extends Error {
     this.name = 'BlockedError';
   }
 }
+
+/**
+ * For a check whose subject IS a shared step (e.g. "PRM can be discovered"): the step's failure is the check's own
+ * observation, not a blocked prerequisite.
+ */
+export async function observeStep<T>(step: Promise<T>): Promise<T> {
+  try {
+    return await step;
+  } catch (error) {
+    if (error instanceof BlockedError) throw new CheckFailure(error.reason);
+    throw error;
+  }
+}

@@ -1,4 +1,4 @@
-import { bearerChallenge, type Challenge, parseChallenges } from './challenges.ts';
+import { type Challenge, parseChallenges } from './challenges.ts';
 import { CheckFailure, CheckSkipped } from './check.ts';
 import { describeReply, type HttpReply, isJsonObject, readReply } from './http.ts';
 import { initializeRequest, MCP_ACCEPT } from './mcp.ts';
@@ -61,8 +61,10 @@ export class Discovery {
         headers: { 'content-type': 'application/json', accept: MCP_ACCEPT },
         body: JSON.stringify(initializeRequest(this.session.spec)),
       });
+      const challenges = await parseChallenges(response);
+      const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
       const reply = await readReply(response, resource);
-      return { reply, challenges: await parseChallenges(response), bearer: await bearerChallenge(response) };
+      return { reply, challenges, ...(bearer ? { bearer } : {}) };
     });
   }
 

@@ -29,6 +29,8 @@ export async function runCheck(check: Check, session: Session): Promise<CheckRes
   const started = performance.now();
   let status: Status;
   let message: string;
+  // A check that moves the clock (expiry checks) must not expire what later checks share: time is restored after it.
+  const clockBefore = session.sut.clock?.now();
   try {
     const ctx = createContext(session);
     const observed = await collectExchanges(evidence, () =>
@@ -46,6 +48,8 @@ export async function runCheck(check: Check, session: Session): Promise<CheckRes
     ({ status, message } = verdictOf(error, level));
     if (error instanceof BlockedError) evidence.unshift(...session.stepEvidence(error.step));
     if (status === 'FAIL' || status === 'WARN') message = `${check.requirements.join(', ')}: ${message}`;
+  } finally {
+    if (clockBefore !== undefined) session.sut.clock?.set(clockBefore);
   }
   return {
     id: check.id,

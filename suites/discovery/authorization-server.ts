@@ -12,7 +12,6 @@ export const metadataServed = check({
     'RFC 8414 §3: metadata at the issuer with /.well-known/oauth-authorization-server inserted between host and path.',
   requirements: ['AS-META-RFC8414', 'AS-META-ONE-OF', 'R8414-WELLKNOWN', 'R8414-GET-200-JSON', 'BCP-METADATA'],
   level: 'MUST',
-  needs: ['authorization-server'],
   async run({ discovery }) {
     const issuer = await discovery.issuer();
     const url = insertWellKnown(issuer, AS_SUFFIX);

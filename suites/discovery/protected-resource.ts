@@ -1,4 +1,4 @@
-import { check } from '../../harness/check.ts';
+import { check, observeStep } from '../../harness/check.ts';
 import { PRM_SUFFIX } from '../../harness/discovery.ts';
 import { expect } from '../../harness/expect.ts';
 import { isJsonContentType } from '../../harness/http.ts';
@@ -13,7 +13,7 @@ export const prmDiscoverable = check({
   level: 'MUST',
   needs: ['resource'],
   async run({ discovery }) {
-    const prm = await discovery.protectedResourceMetadata();
+    const prm = await observeStep(discovery.protectedResourceMetadata());
     return `found at ${prm.url} (via ${prm.source})`;
   },
 });

@@ -36,7 +36,8 @@ export const rejectsGarbageToken = check({
   level: 'MUST',
   needs: ['resource'],
   async run(ctx) {
-    return expectInvalidToken(ctx, 'eyJ%%%.not-a-jwt.@@@', 'a malformed token');
+    // Well-formed as an RFC 6750 b64token (so the request itself is not malformed), meaningless as a token.
+    return expectInvalidToken(ctx, 'mcp-auth-conformance.not-a.token', 'a token that is no token');
   },
 });
 

@@ -1,0 +1,242 @@
+import { Client, extractWWWAuthenticateParams, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import * as oauth from 'oauth4webapi';
+import type { Fetch } from '../../harness/network/types.ts';
+
+export interface GoodClientOptions {
+  mcpUrl: string;
+  redirectUri?: string;
+  fetch?: Fetch;
+  scope?: string;
+  clientName?: string;
+  /** Lets oauth4webapi talk to http:// servers (loopback `serve`); never needed for https origins. */
+  allowInsecureRequests?: boolean;
+  log?: (step: string) => void;
+}
+
+export interface GoodClientJourney {
+  steps: string[];
+  accessToken: string;
+  clientId: string;
+  toolResult: unknown;
+}
+
+/** Thrown when a step of the journey meets a server that does not behave as the specifications require. */
+export class JourneyError extends Error {
+  override name = 'JourneyError';
+}
+
+const DEFAULT_REDIRECT_URI = 'http://127.0.0.1:5555/callback';
+const MAX_AUTHORIZE_HOPS = 10;
+
+/**
+ * One well-behaved MCP client, end to end (MCP authorization, 2025-11-25): discover the AS from the 401 challenge and
+ * the protected resource metadata, register dynamically, authorize with PKCE S256 and `resource`, redeem the code,
+ * then initialize and call `echo` with the token.
+ */
+export async function runGoodClientJourney(options: GoodClientOptions): Promise<GoodClientJourney> {
+  const fetch = options.fetch ?? globalThis.fetch;
+  const mcpUrl = new URL(options.mcpUrl);
+  const redirectUri = options.redirectUri ?? DEFAULT_REDIRECT_URI;
+  const steps: string[] = [];
+  const step = (text: string) => {
+    steps.push(text);
+    options.log?.(text);
+  };
+  const http = httpOptions(fetch, options.allowInsecureRequests ?? false);
+
+  const challenge = await probeUnauthenticated(mcpUrl, fetch);
+  step(`POST ${mcpUrl.href} without a token → 401, resource_metadata=${challenge.resourceMetadataUrl ?? '(none)'}`);
+
+  const resource = await discoverProtectedResource(mcpUrl, challenge.resourceMetadataUrl, http);
+  step(
+    `protected resource metadata: resource=${resource.resource}, authorization_servers=${resource.authorization_servers}`,
+  );
+
+  const as = await discoverAuthorizationServer(resource, http);
+  step(`authorization server metadata: issuer=${as.issuer}`);
+
+  const client = await register(as, redirectUri, options.clientName ?? 'Good MCP client', http);
+  step(`registered dynamically: client_id=${client.client_id}`);
+
+  const scope = options.scope ?? challenge.scope ?? resource.scopes_supported?.join(' ');
+  const callback = await authorize(as, client, { redirectUri, resource: mcpUrl.href, scope }, fetch);
+  step('authorization response: state and iss validated');
+
+  const accessToken = await redeemCode(as, client, callback, { redirectUri, resource: mcpUrl.href }, http);
+  step('token response: access token received');
+
+  const toolResult = await callEcho(mcpUrl, accessToken, fetch);
+  step('MCP initialize + tools/call echo succeeded');
+
+  return { steps, accessToken, clientId: client.client_id, toolResult };
+}
+
+type HttpOptions = { [oauth.customFetch]: Fetch; [oauth.allowInsecureRequests]: boolean };
+
+function httpOptions(fetch: Fetch, allowInsecure: boolean): HttpOptions {
+  return { [oauth.customFetch]: (url, init) => fetch(url, init), [oauth.allowInsecureRequests]: allowInsecure };
+}
+
+/** MCP authorization "Authorization Server Discovery": an unauthenticated request earns a 401 with a challenge. */
+async function probeUnauthenticated(
+  mcpUrl: URL,
+  fetch: Fetch,
+): Promise<{ resourceMetadataUrl?: string; scope?: string }> {
+  const response = await fetch(mcpUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'ping' }),
+  });
+  await response.arrayBuffer();
+  if (response.status !== 401)
+    throw new JourneyError(`expected 401 from ${mcpUrl.href} without a token, got ${response.status}`);
+  const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(response);
+  return {
+    ...(resourceMetadataUrl ? { resourceMetadataUrl: resourceMetadataUrl.href } : {}),
+    ...(scope ? { scope } : {}),
+  };
+}
+
+/** RFC 9728 §3–5: the metadata named by the challenge (else the well-known URL), whose `resource` must be the MCP URL. */
+async function discoverProtectedResource(
+  mcpUrl: URL,
+  metadataUrl: string | undefined,
+  http: HttpOptions,
+): Promise<oauth.ResourceServer> {
+  const response = metadataUrl
+    ? await http[oauth.customFetch](metadataUrl, { headers: { Accept: 'application/json' } })
+    : await oauth.resourceDiscoveryRequest(mcpUrl, http);
+  const metadata = await oauth.processResourceDiscoveryResponse(mcpUrl, response);
+  if (metadata.resource !== mcpUrl.href) {
+    throw new JourneyError(`PRM resource ${metadata.resource} is not the MCP URL ${mcpUrl.href}`);
+  }
+  return metadata;
+}
+
+/** RFC 8414 §3: the first listed AS's metadata, whose `issuer` must equal the identifier it was fetched for. */
+async function discoverAuthorizationServer(
+  resource: oauth.ResourceServer,
+  http: HttpOptions,
+): Promise<oauth.AuthorizationServer> {
+  const issuer = resource.authorization_servers?.[0];
+  if (!issuer) throw new JourneyError('the protected resource metadata lists no authorization_servers');
+  const issuerUrl = new URL(issuer);
+  const response = await oauth.discoveryRequest(issuerUrl, { ...http, algorithm: 'oauth2' });
+  return oauth.processDiscoveryResponse(issuerUrl, response);
+}
+
+/** RFC 7591 §3: a public native client (no secret) with a loopback redirect URI. */
+async function register(
+  as: oauth.AuthorizationServer,
+  redirectUri: string,
+  clientName: string,
+  http: HttpOptions,
+): Promise<oauth.Client> {
+  const response = await oauth.dynamicClientRegistrationRequest(
+    as,
+    {
+      client_name: clientName,
+      redirect_uris: [redirectUri],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      application_type: 'native',
+    },
+    http,
+  );
+  return oauth.processDynamicClientRegistrationResponse(response);
+}
+
+interface AuthorizationInputs {
+  redirectUri: string;
+  resource: string;
+  scope: string | undefined;
+}
+
+interface AuthorizationCallback {
+  parameters: URLSearchParams;
+  codeVerifier: string;
+}
+
+/**
+ * OAuth 2.1 §4.1.1, RFC 7636, RFC 8707, RFC 9207: PKCE S256, a random state and the resource; the response must carry
+ * the same state, and `iss` must name the AS (required when the AS advertises it). The user agent is played by following redirects until the redirect URI.
+ */
+async function authorize(
+  as: oauth.AuthorizationServer,
+  client: oauth.Client,
+  inputs: AuthorizationInputs,
+  fetch: Fetch,
+): Promise<AuthorizationCallback> {
+  if (!as.authorization_endpoint) throw new JourneyError('the AS metadata has no authorization_endpoint');
+  const codeVerifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const url = new URL(as.authorization_endpoint);
+  url.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: client.client_id,
+    redirect_uri: inputs.redirectUri,
+    code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    state,
+    resource: inputs.resource,
+    ...(inputs.scope ? { scope: inputs.scope } : {}),
+  }).toString();
+  const callbackUrl = await followToRedirectUri(url, inputs.redirectUri, fetch);
+  return { parameters: oauth.validateAuthResponse(as, client, callbackUrl, state), codeVerifier };
+}
+
+async function followToRedirectUri(start: URL, redirectUri: string, fetch: Fetch): Promise<URL> {
+  const expected = new URL(redirectUri);
+  let next = start;
+  for (let hop = 0; hop < MAX_AUTHORIZE_HOPS; hop++) {
+    const response = await fetch(next, { redirect: 'manual' });
+    await response.arrayBuffer();
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || !location) {
+      throw new JourneyError(
+        `the authorization endpoint answered ${response.status} without redirecting (login needed?)`,
+      );
+    }
+    const target = new URL(location, next);
+    if (target.origin === expected.origin && target.pathname === expected.pathname) return target;
+    next = target;
+  }
+  throw new JourneyError(`the authorization did not reach ${redirectUri} within ${MAX_AUTHORIZE_HOPS} redirects`);
+}
+
+/** OAuth 2.1 §4.1.3, RFC 8707 §2.2: redeem the code with its verifier and the same resource. */
+async function redeemCode(
+  as: oauth.AuthorizationServer,
+  client: oauth.Client,
+  callback: AuthorizationCallback,
+  inputs: { redirectUri: string; resource: string },
+  http: HttpOptions,
+): Promise<string> {
+  const response = await oauth.authorizationCodeGrantRequest(
+    as,
+    client,
+    oauth.None(),
+    callback.parameters,
+    inputs.redirectUri,
+    callback.codeVerifier,
+    { ...http, additionalParameters: { resource: inputs.resource } },
+  );
+  const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
+  return tokens.access_token;
+}
+
+/** MCP Streamable HTTP with `Authorization: Bearer` on every request (MCP authorization "Token Requirements"). */
+async function callEcho(mcpUrl: URL, accessToken: string, fetch: Fetch): Promise<unknown> {
+  const client = new Client({ name: 'good-mcp-client', version: '0.1.0' });
+  const transport = new StreamableHTTPClientTransport(mcpUrl, {
+    fetch,
+    authProvider: { token: async () => accessToken },
+  });
+  await client.connect(transport);
+  try {
+    return await client.callTool({ name: 'echo', arguments: { message: 'hello from the good client' } });
+  } finally {
+    await client.close();
+  }
+}

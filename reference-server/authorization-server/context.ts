@@ -1,0 +1,58 @@
+import type { Clock } from '../../harness/clock.ts';
+import type { Defects } from '../defects.ts';
+import type { Store } from '../store/index.ts';
+import type { SigningKeys } from './keys.ts';
+
+export interface ReferenceUser {
+  sub: string;
+  username: string;
+  password: string;
+  email: string;
+  name: string;
+}
+
+/** RFC 8707 resource indicator and the scopes it understands (the first is the default scope). */
+export interface RegisteredResource {
+  resource: string;
+  scopes: string[];
+}
+
+/** What every issuer served by one authorization server shares. */
+export interface ServerContext {
+  clock: Clock;
+  defects: Defects;
+  store: Store;
+  keys: SigningKeys;
+  users: readonly ReferenceUser[];
+  resources: readonly RegisteredResource[];
+  interaction: 'auto-approve' | 'interactive';
+  accessTokenTtlSeconds: number;
+  codeTtlSeconds: number;
+}
+
+export type EndpointName = 'authorize' | 'token' | 'register' | 'jwks' | 'introspect' | 'login' | 'consent';
+
+/** One issuer (the root one or a tenant): its identifier, the path its endpoints live under, and the shared parts. */
+export interface IssuerContext extends ServerContext {
+  issuer: string;
+  /** The issuer's path ('' for a host-only issuer, '/t/acme' for a tenant). */
+  path: string;
+  endpoint(name: EndpointName): string;
+  /** True when the issuer is served over TLS, so cookies are marked Secure. */
+  secure: boolean;
+}
+
+export function issuerContext(server: ServerContext, issuer: string): IssuerContext {
+  const path = new URL(issuer).pathname.replace(/\/$/, '');
+  return {
+    ...server,
+    issuer,
+    path,
+    endpoint: (name) => `${issuer}/${name}`,
+    secure: issuer.startsWith('https://'),
+  };
+}
+
+/** Transactions and sessions both end after this long; OAuth 2.1 §4.1.2 caps code lifetime at ten minutes too. */
+export const TRANSACTION_TTL_MS = 10 * 60_000;
+export const SESSION_TTL_MS = 8 * 60 * 60_000;

@@ -1,0 +1,128 @@
+import type { AuthorizationCodeRecord, ClientRecord } from '../../store/index.ts';
+import { authenticateClient } from '../clients.ts';
+import type { IssuerContext } from '../context.ts';
+import { asOAuthError, errorResponse, jsonResponse, NO_STORE, OAuthError, plainTextErrorResponse } from '../errors.ts';
+import { base64url, readForm, singleParam } from '../http.ts';
+import { issueAccessToken, revokeGrant } from '../tokens.ts';
+import { canonicalResource } from './authorize.ts';
+
+const VERIFIER_SHAPE = /^[A-Za-z0-9._~-]{43,128}$/;
+
+// OAuth 2.1 §3.2: POST application/x-www-form-urlencoded; errors are JSON, 400 (401 for invalid_client), never cached.
+export async function handleToken(ctx: IssuerContext, request: Request): Promise<Response> {
+  try {
+    const form = await readForm(request);
+    const { client } = await authenticateClient(request, form, {
+      store: ctx.store,
+      defects: ctx.defects,
+      realm: ctx.issuer,
+    });
+    const grantType = singleParam(form, 'grant_type');
+    if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
+    if (grantType !== 'authorization_code') {
+      throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported here`);
+    }
+    return await redeemAuthorizationCode(ctx, client, form);
+  } catch (thrown) {
+    const error = asOAuthError(thrown);
+    return ctx.defects.has('token-errors-not-json') ? plainTextErrorResponse(error, 200) : errorResponse(error);
+  }
+}
+
+function invalidGrant(description: string): OAuthError {
+  return new OAuthError('invalid_grant', description);
+}
+
+/**
+ * OAuth 2.1 §4.1.3: the code is checked against everything it was bound to; only a request valid in every other
+ * respect counts as a replay, which is refused and revokes what the code already issued (§7.5.3).
+ */
+async function redeemAuthorizationCode(
+  ctx: IssuerContext,
+  client: ClientRecord,
+  form: URLSearchParams,
+): Promise<Response> {
+  const { defects } = ctx;
+  const codeValue = singleParam(form, 'code');
+  if (!codeValue) throw new OAuthError('invalid_request', 'code is required');
+  const code = await ctx.store.codes.get(codeValue);
+  if (!code || code.issuer !== ctx.issuer) throw invalidGrant('the authorization code is unknown');
+  // §4.1.3: the code was issued to this client.
+  if (code.clientId !== client.client_id && !defects.has('code-not-bound-to-client')) {
+    throw invalidGrant('the authorization code was issued to another client');
+  }
+  checkRedirectUri(ctx, code, singleParam(form, 'redirect_uri'));
+  await checkCodeVerifier(ctx, code, singleParam(form, 'code_verifier'));
+  const resource = checkResource(ctx, code, singleParam(form, 'resource'));
+  // §4.1.2: codes are short-lived.
+  if (ctx.clock.now() >= code.expiresAt && !defects.has('code-never-expires')) {
+    throw invalidGrant('the authorization code has expired');
+  }
+  // §4.1.3: single use; a second redemption revokes the tokens the first one obtained.
+  const firstRedemption = await ctx.store.codes.markRedeemed(code.code, ctx.clock.now());
+  if (!firstRedemption && !defects.has('code-reusable')) {
+    if (defects.has('code-replay-keeps-tokens')) throw invalidGrant('the authorization code was already used');
+    await revokeGrant(ctx, code.grantId);
+    throw invalidGrant('the authorization code was already used; tokens issued from it were revoked');
+  }
+  const issued = await issueAccessToken(ctx, {
+    grantId: code.grantId,
+    clientId: code.clientId,
+    sub: code.sub,
+    resource,
+    scope: code.scope,
+  });
+  const body = {
+    access_token: issued.accessToken,
+    token_type: 'Bearer',
+    expires_in: issued.expiresIn,
+    ...(code.scope ? { scope: code.scope } : {}),
+  };
+  // OAuth 2.1 §3.2.3: responses carrying tokens are not cached.
+  return jsonResponse(body, 200, defects.has('token-response-cacheable') ? {} : { ...NO_STORE });
+}
+
+/** RFC 6749 §4.1.3 (OAuth 2.1 §10.2): if redirect_uri was in the authorization request, it must be repeated identically. */
+function checkRedirectUri(ctx: IssuerContext, code: AuthorizationCodeRecord, redirectUri: string | undefined): void {
+  if (ctx.defects.has('code-not-bound-to-redirect')) return;
+  if (redirectUri === undefined && !code.redirectUriInRequest) return;
+  if (redirectUri !== code.redirectUri) {
+    throw invalidGrant('redirect_uri differs from the one in the authorization request');
+  }
+}
+
+/**
+ * RFC 7636 §4.6: BASE64URL(SHA256(code_verifier)) must equal the stored challenge; the verifier has the shape of
+ * §4.1. OAuth 2.1 §4.1.3: a verifier for a code issued without a challenge is refused too.
+ */
+async function checkCodeVerifier(ctx: IssuerContext, code: AuthorizationCodeRecord, verifier: string | undefined) {
+  const { defects } = ctx;
+  if (defects.has('pkce-verifier-unchecked')) return;
+  if (!code.codeChallenge) {
+    if (verifier !== undefined && !defects.has('pkce-optional')) {
+      throw invalidGrant('code_verifier sent, but the authorization request had no code_challenge');
+    }
+    return;
+  }
+  if (verifier === undefined) throw invalidGrant('code_verifier is required: the authorization used PKCE');
+  if (!VERIFIER_SHAPE.test(verifier) && !defects.has('pkce-verifier-shape-unchecked')) {
+    throw invalidGrant('code_verifier must be 43-128 characters of [A-Za-z0-9-._~]');
+  }
+  const computed = code.codeChallengeMethod === 'plain' ? verifier : await s256(verifier, defects.has('pkce-s256-hex'));
+  if (computed !== code.codeChallenge) throw invalidGrant('code_verifier does not match the code_challenge');
+}
+
+async function s256(verifier: string, asHex: boolean): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+  return asHex ? [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('') : base64url(digest);
+}
+
+/** RFC 8707 §2.2: a resource sent here must be the one authorized; the token's audience is that resource. */
+function checkResource(ctx: IssuerContext, code: AuthorizationCodeRecord, requested: string | undefined): string {
+  if (requested === undefined) return code.resource;
+  if (ctx.defects.has('resource-not-bound')) return requested;
+  if (canonicalResource(requested) !== canonicalResource(code.resource)) {
+    throw new OAuthError('invalid_target', `resource "${requested}" was not authorized with this code`);
+  }
+  return code.resource;
+}

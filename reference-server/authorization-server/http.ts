@@ -1,0 +1,120 @@
+import { OAuthError } from './errors.ts';
+
+/** Upper bound on any request body the server reads (registration documents, token and login forms). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** The media type of the request body, lowercased, without parameters such as charset. */
+export function mediaType(request: Request): string {
+  return (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Reads the body as text, refusing more than `limit` bytes without buffering them. */
+export async function readBodyText(request: Request, limit = MAX_BODY_BYTES): Promise<string> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > limit) throw bodyTooLarge(limit);
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw bodyTooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new OAuthError('invalid_request', 'the request body is not valid UTF-8');
+  }
+}
+
+function bodyTooLarge(limit: number): OAuthError {
+  return new OAuthError('invalid_request', `the request body exceeds ${limit / 1024} KiB`);
+}
+
+/** OAuth 2.1 §3.2: token-style requests are POSTed as application/x-www-form-urlencoded. */
+export async function readForm(request: Request): Promise<URLSearchParams> {
+  if (mediaType(request) !== 'application/x-www-form-urlencoded') {
+    throw new OAuthError('invalid_request', 'send the parameters as application/x-www-form-urlencoded');
+  }
+  return new URLSearchParams(await readBodyText(request));
+}
+
+/**
+ * OAuth 2.1 §3.1/§3.2: a parameter sent without a value counts as omitted, and none may appear more than once.
+ */
+export function singleParam(params: URLSearchParams, name: string): string | undefined {
+  const values = params.getAll(name).filter((value) => value !== '');
+  if (values.length > 1) throw new OAuthError('invalid_request', `the ${name} parameter appears more than once`);
+  return values[0];
+}
+
+export function parseCookies(request: Request): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const pair of (request.headers.get('cookie') ?? '').split(';')) {
+    const separator = pair.indexOf('=');
+    if (separator < 1) continue;
+    const name = pair.slice(0, separator).trim();
+    const value = pair.slice(separator + 1).trim();
+    if (!cookies.has(name)) cookies.set(name, safeDecode(value));
+  }
+  return cookies;
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+export interface CookieOptions {
+  secure: boolean;
+  maxAgeSeconds: number;
+}
+
+/** Session cookies: unreadable by scripts, not sent on cross-site POSTs, sent only over TLS when the issuer uses it. */
+export function serializeCookie(name: string, value: string, { secure, maxAgeSeconds }: CookieOptions): string {
+  const attributes = [`${name}=${encodeURIComponent(value)}`, 'Path=/', 'HttpOnly', 'SameSite=Lax'];
+  attributes.push(`Max-Age=${maxAgeSeconds}`);
+  if (secure) attributes.push('Secure');
+  return attributes.join('; ');
+}
+
+/** A random identifier with `bytes` bytes of entropy, base64url encoded. */
+export function randomToken(bytes = 32): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+export function base64url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+/** Compares secrets in time independent of where they first differ. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = new TextEncoder().encode(a);
+  const right = new TextEncoder().encode(b);
+  let difference = left.length ^ right.length;
+  for (let index = 0; index < Math.max(left.length, right.length); index++) {
+    difference |= (left[index] ?? 0) ^ (right[index] ?? 0);
+  }
+  return difference === 0;
+}
+
+export function redirectResponse(location: string, status: 302 | 303, headers: Record<string, string> = {}): Response {
+  return new Response(null, { status, headers: { Location: location, 'Cache-Control': 'no-store', ...headers } });
+}

@@ -1,0 +1,155 @@
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import type { Clock } from '../../harness/clock.ts';
+import { epochSeconds } from '../../harness/clock.ts';
+import type { FetchHandler } from '../../harness/network/types.ts';
+import { type Defects, NO_DEFECTS } from '../defects.ts';
+import { createMemoryStore, type Store } from '../store/index.ts';
+import { fromPreRegistered, type PreRegisteredClient } from './clients.ts';
+import {
+  type IssuerContext,
+  issuerContext,
+  type ReferenceUser,
+  type RegisteredResource,
+  type ServerContext,
+} from './context.ts';
+import { handleAuthorize } from './endpoints/authorize.ts';
+import { handleConsentPage, handleConsentSubmit } from './endpoints/consent.ts';
+import { handleIntrospect } from './endpoints/introspect.ts';
+import { handleJwks } from './endpoints/jwks.ts';
+import { handleLoginPage, handleLoginSubmit } from './endpoints/login.ts';
+import { handleAuthorizationServerMetadata, handleOpenIdConfiguration } from './endpoints/metadata.ts';
+import { handleRegister } from './endpoints/register.ts';
+import { handleToken } from './endpoints/token.ts';
+import { asOAuthError, errorResponse, OAuthError } from './errors.ts';
+import { createSigningKeys, type SigningKeys } from './keys.ts';
+import { wellKnownPaths } from './metadata.ts';
+
+export type { PreRegisteredClient } from './clients.ts';
+export type { ReferenceUser, RegisteredResource } from './context.ts';
+export type { SigningKeys } from './keys.ts';
+
+export interface AuthorizationServerOptions {
+  /** e.g. 'https://as.reference.test' (no trailing slash). */
+  issuer: string;
+  /** All time (iat, exp, code and session expiry) comes from it. */
+  clock: Clock;
+  defects?: Defects;
+  interaction?: 'auto-approve' | 'interactive';
+  users: ReferenceUser[];
+  resources: RegisteredResource[];
+  clients?: PreRegisteredClient[];
+  /** Each adds the path issuer `${issuer}/t/<tenant>`, served by the same handler. */
+  tenants?: string[];
+  accessTokenTtlSeconds?: number;
+  /** OAuth 2.1 §4.1.2: short, at most 10 minutes. */
+  codeTtlSeconds?: number;
+}
+
+export interface AuthorizationServer {
+  /** Serves the root issuer and every tenant issuer. */
+  handler: FetchHandler;
+  issuer: string;
+  /** Root + tenant issuers. */
+  issuers: string[];
+  store: Store;
+  signingKeys: SigningKeys;
+}
+
+const TENANT_NAME = /^[A-Za-z0-9_-]+$/;
+
+/** RFC 8414 §2: an issuer is an https URL (http only on loopback here, for local rigs) with no query or fragment. */
+function checkIssuer(issuer: string): void {
+  const url = URL.canParse(issuer) ? new URL(issuer) : undefined;
+  const loopback = url && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+  if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback))) {
+    throw new Error(`issuer must be an https URL (http only on loopback), got "${issuer}"`);
+  }
+  if (url.search || url.hash || issuer.includes('?') || issuer.includes('#') || issuer.endsWith('/')) {
+    throw new Error(`issuer must have no query, fragment or trailing slash, got "${issuer}"`);
+  }
+}
+
+export async function createAuthorizationServer(options: AuthorizationServerOptions): Promise<AuthorizationServer> {
+  checkIssuer(options.issuer);
+  const tenants = options.tenants ?? [];
+  const badTenant = tenants.find((tenant) => !TENANT_NAME.test(tenant));
+  if (badTenant !== undefined) throw new Error(`tenant names use [A-Za-z0-9_-] only, got "${badTenant}"`);
+  const store = createMemoryStore();
+  const signingKeys = await createSigningKeys();
+  for (const client of options.clients ?? []) {
+    await store.clients.save(fromPreRegistered(client, epochSeconds(options.clock)));
+  }
+  const server: ServerContext = {
+    clock: options.clock,
+    defects: options.defects ?? NO_DEFECTS,
+    store,
+    keys: signingKeys,
+    users: options.users,
+    resources: options.resources,
+    interaction: options.interaction ?? 'interactive',
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900,
+    codeTtlSeconds: options.codeTtlSeconds ?? 60,
+  };
+  const issuers = [options.issuer, ...tenants.map((tenant) => `${options.issuer}/t/${tenant}`)];
+  const app = new Hono();
+  for (const issuer of issuers) mountIssuer(app, issuerContext(server, issuer));
+  app.notFound((c) =>
+    errorResponse(new OAuthError('not_found', `nothing is served at ${c.req.method} ${c.req.path}`, 404)),
+  );
+  app.onError((thrown) => errorResponse(asOAuthError(thrown)));
+  const handler: FetchHandler = async (request) => app.fetch(request);
+  return { handler, issuer: options.issuer, issuers, store, signingKeys };
+}
+
+type Method = 'GET' | 'POST';
+type Handlers = Partial<Record<Method, (request: Request) => Promise<Response>>>;
+
+/** Machine-facing endpoints answer cross-origin requests (browser-based MCP clients); pages and /authorize do not. */
+const crossOrigin = cors({
+  origin: '*',
+  allowMethods: ['GET', 'POST'],
+  allowHeaders: ['Authorization', 'Content-Type'],
+});
+
+function route(app: Hono, path: string, handlers: Handlers, options: { crossOrigin?: boolean } = {}): void {
+  if (options.crossOrigin) app.use(path, crossOrigin);
+  app.all(path, async (c) => {
+    const head = c.req.method === 'HEAD';
+    const handle = handlers[(head ? 'GET' : c.req.method) as Method];
+    if (!handle) return methodNotAllowed(c.req.method, Object.keys(handlers));
+    const response = await handle(c.req.raw);
+    return head ? new Response(null, { status: response.status, headers: response.headers }) : response;
+  });
+}
+
+function methodNotAllowed(method: string, allowed: string[]): Response {
+  const error = new OAuthError('invalid_request', `${method} is not allowed here; use ${allowed.join(' or ')}`, 405, {
+    Allow: allowed.join(', '),
+  });
+  return errorResponse(error);
+}
+
+/** One issuer's endpoints under its path, and its metadata at the well-known URLs derived from it. */
+function mountIssuer(app: Hono, ctx: IssuerContext): void {
+  const { oauthAuthorizationServer, openidConfiguration } = wellKnownPaths(ctx);
+  const api = { crossOrigin: true };
+  for (const path of oauthAuthorizationServer) {
+    route(app, path, { GET: () => handleAuthorizationServerMetadata(ctx) }, api);
+  }
+  for (const path of openidConfiguration) route(app, path, { GET: () => handleOpenIdConfiguration(ctx) }, api);
+  const at = (name: string) => `${ctx.path}/${name}`;
+  route(app, at('jwks'), { GET: () => handleJwks(ctx) }, api);
+  route(app, at('register'), { POST: (request) => handleRegister(ctx, request) }, api);
+  route(app, at('token'), { POST: (request) => handleToken(ctx, request) }, api);
+  route(app, at('introspect'), { POST: (request) => handleIntrospect(ctx, request) }, api);
+  route(app, at('authorize'), { GET: (request) => handleAuthorize(ctx, request) });
+  route(app, at('login'), {
+    GET: (request) => handleLoginPage(ctx, request),
+    POST: (request) => handleLoginSubmit(ctx, request),
+  });
+  route(app, at('consent'), {
+    GET: (request) => handleConsentPage(ctx, request),
+    POST: (request) => handleConsentSubmit(ctx, request),
+  });
+}

@@ -1,0 +1,87 @@
+import {
+  type CryptoKey,
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
+
+export const SIGNING_ALG = 'ES256';
+
+interface KeyPair {
+  kid: string;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+  privateJwk: JWK;
+}
+
+/** The authorization server's signing keys: one current key signs, retired public keys stay published for verifiers. */
+export interface SigningKeys {
+  readonly alg: typeof SIGNING_ALG;
+  /** `kid` of the key that signs new tokens. */
+  readonly kid: string;
+  /** RFC 7517 key set of every published public key (current first): what `jwks_uri` serves. */
+  jwks(): JSONWebKeySet;
+  /** The private halves too; only the `jwks-leaks-private-key` defect ever serves this. */
+  privateJwks(): JSONWebKeySet;
+  /** Signs `claims` with the current key; the header carries `alg`, `kid` and the given `typ`. */
+  sign(claims: JWTPayload, typ: string): Promise<string>;
+  /** Verifies a JWT signed by any published key; undefined when the signature, issuer or times do not hold. */
+  verify(token: string, expected: { issuer: string; now: Date }): Promise<JWTPayload | undefined>;
+  /** Starts signing with a fresh key; the old public key stays in the JWKS until `retire` (tokens it signed still verify). */
+  rotate(): Promise<string>;
+  /** Removes a non-current key from the JWKS, once every token it signed has expired. */
+  retire(kid: string): void;
+}
+
+async function generateSigningKey(): Promise<KeyPair> {
+  const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
+  const bare = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(bare);
+  const decorate = (jwk: JWK): JWK => ({ ...jwk, kid, alg: SIGNING_ALG, use: 'sig' });
+  return { kid, privateKey, publicJwk: decorate(bare), privateJwk: decorate(await exportJWK(privateKey)) };
+}
+
+/** RFC 7518 §3.4 ES256 keys, identified by their RFC 7638 thumbprint. */
+export async function createSigningKeys(): Promise<SigningKeys> {
+  const keys: KeyPair[] = [await generateSigningKey()];
+  const current = (): KeyPair => keys[0]!;
+  return {
+    alg: SIGNING_ALG,
+    get kid() {
+      return current().kid;
+    },
+    jwks: () => ({ keys: keys.map((key) => ({ ...key.publicJwk })) }),
+    privateJwks: () => ({ keys: keys.map((key) => ({ ...key.privateJwk })) }),
+    async sign(claims, typ) {
+      const { kid, privateKey } = current();
+      return new SignJWT(claims).setProtectedHeader({ alg: SIGNING_ALG, typ, kid }).sign(privateKey);
+    },
+    async verify(token, { issuer, now }) {
+      try {
+        const keySet = createLocalJWKSet({ keys: keys.map((key) => key.publicJwk) });
+        const { payload } = await jwtVerify(token, keySet, {
+          issuer,
+          algorithms: [SIGNING_ALG],
+          currentDate: now,
+        });
+        return payload;
+      } catch {
+        return undefined;
+      }
+    },
+    async rotate() {
+      keys.unshift(await generateSigningKey());
+      return current().kid;
+    },
+    retire(kid) {
+      const index = keys.findIndex((key) => key.kid === kid);
+      if (index > 0) keys.splice(index, 1);
+    },
+  };
+}

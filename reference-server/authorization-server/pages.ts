@@ -1,0 +1,116 @@
+/** The authorization server's own pages: plain HTML, no scripts, no external assets. */
+
+const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Cache-Control': 'no-store',
+  // RFC 9700 §4.16 (clickjacking): the pages that take credentials and consent may not be framed.
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+};
+
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
+const STYLE = `body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}
+h1{font-size:1.4rem}label{display:block;margin-top:.8rem}input{width:100%;padding:.4rem;font-size:1rem;box-sizing:border-box}
+button{margin-top:1rem;margin-right:.5rem;padding:.5rem 1.2rem;font-size:1rem}.error{color:#a40000;font-weight:600}
+.note{color:#555;font-size:.9rem}dt{font-weight:600}dd{margin:0 0 .6rem 0}code{word-break:break-all}`;
+
+function page(title: string, body: string, status = 200, headers: Record<string, string> = {}): Response {
+  const html = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+${body}
+</body>
+</html>`;
+  return new Response(html, { status, headers: { ...PAGE_SECURITY_HEADERS, ...headers } });
+}
+
+export function withSetCookie(cookie: string | undefined): Record<string, string> {
+  return cookie ? { 'Set-Cookie': cookie } : {};
+}
+
+/** A page shown instead of redirecting, when the redirect target cannot be trusted or the request cannot go on. */
+export function errorPage(title: string, explanation: string, status = 400): Response {
+  return page(
+    title,
+    `<p class="error">${escapeHtml(explanation)}</p>
+<p class="note">You were not sent back to the application, because the authorization server could not confirm where
+it is safe to send you. Start again from the application.</p>`,
+    status,
+  );
+}
+
+export interface LoginPageView {
+  action: string;
+  transactionId: string;
+  csrfToken: string;
+  clientName: string;
+  username?: string;
+  error?: string;
+}
+
+export function loginPage(view: LoginPageView, status = 200, cookie?: string): Response {
+  const error = view.error ? `<p class="error" role="alert">${escapeHtml(view.error)}</p>` : '';
+  return page(
+    'Sign in',
+    `<p>Sign in to continue to <strong>${escapeHtml(view.clientName)}</strong>.</p>
+${error}
+<form method="post" action="${escapeHtml(view.action)}">
+<input type="hidden" name="txn" value="${escapeHtml(view.transactionId)}">
+<input type="hidden" name="csrf_token" value="${escapeHtml(view.csrfToken)}">
+<label for="username">Username</label>
+<input id="username" name="username" autocomplete="username" value="${escapeHtml(view.username ?? '')}" required>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form>`,
+    status,
+    withSetCookie(cookie),
+  );
+}
+
+export interface ConsentPageView {
+  action: string;
+  transactionId: string;
+  csrfToken: string;
+  clientName: string;
+  clientId: string;
+  redirectHost: string;
+  scopes: string[];
+  resource: string;
+  userName: string;
+}
+
+export function consentPage(view: ConsentPageView): Response {
+  const scopes = view.scopes.length
+    ? `<ul>${view.scopes.map((scope) => `<li><code>${escapeHtml(scope)}</code></li>`).join('')}</ul>`
+    : '<p>No scopes (basic access only).</p>';
+  return page(
+    'Allow access?',
+    `<p>Signed in as <strong>${escapeHtml(view.userName)}</strong>.</p>
+<p><strong>${escapeHtml(view.clientName)}</strong> wants to access a resource on your behalf.</p>
+<dl>
+<dt>Application</dt><dd>${escapeHtml(view.clientName)} <span class="note">(client_id <code>${escapeHtml(view.clientId)}</code>)</span></dd>
+<dt>You will be sent back to</dt><dd><code>${escapeHtml(view.redirectHost)}</code></dd>
+<dt>Resource</dt><dd><code>${escapeHtml(view.resource)}</code></dd>
+<dt>Requested scopes</dt><dd>${scopes}</dd>
+</dl>
+<form method="post" action="${escapeHtml(view.action)}">
+<input type="hidden" name="txn" value="${escapeHtml(view.transactionId)}">
+<input type="hidden" name="csrf_token" value="${escapeHtml(view.csrfToken)}">
+<button type="submit" name="decision" value="approve">Allow</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</form>`,
+  );
+}

@@ -1,0 +1,149 @@
+/**
+ * Storage of the reference authorization server, behind interfaces so another backend can replace the in-memory one.
+ * Every method is asynchronous, as a real database would be; times are epoch milliseconds from the injected clock.
+ */
+
+export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
+
+/** A registered client (RFC 7591 §2 metadata plus what the server assigned). */
+export interface ClientRecord {
+  client_id: string;
+  client_secret?: string;
+  /** Seconds since the epoch (RFC 7591 §3.2.1). */
+  client_id_issued_at: number;
+  /** 0 = the secret never expires (RFC 7591 §3.2.1). */
+  client_secret_expires_at?: number;
+  redirect_uris: string[];
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  grant_types: string[];
+  response_types: string[];
+  application_type: 'web' | 'native';
+  client_name?: string;
+  client_uri?: string;
+  logo_uri?: string;
+  scope?: string;
+  contacts?: string[];
+  tos_uri?: string;
+  policy_uri?: string;
+  software_id?: string;
+  software_version?: string;
+  registeredBy: 'configuration' | 'dynamic-registration';
+}
+
+/** An issued authorization code and everything it is bound to (OAuth 2.1 §4.1.2). */
+export interface AuthorizationCodeRecord {
+  code: string;
+  issuer: string;
+  clientId: string;
+  sub: string;
+  /** The redirect URI the response was sent to. */
+  redirectUri: string;
+  /** True when the authorization request carried redirect_uri (then the token request must repeat it). */
+  redirectUriInRequest: boolean;
+  codeChallenge?: string;
+  codeChallengeMethod?: 'S256' | 'plain';
+  resource: string;
+  scope: string;
+  grantId: string;
+  issuedAt: number;
+  expiresAt: number;
+  redeemedAt?: number;
+}
+
+/** One user's authorization of one client for one resource; every token issued under it shares its fate. */
+export interface GrantRecord {
+  id: string;
+  issuer: string;
+  clientId: string;
+  sub: string;
+  resource: string;
+  scope: string;
+  createdAt: number;
+  revokedAt?: number;
+}
+
+/** An issued access token, by its `jti` (RFC 9068 §2.2). */
+export interface AccessTokenRecord {
+  jti: string;
+  grantId: string;
+  issuer: string;
+  clientId: string;
+  sub: string;
+  aud: string;
+  scope: string;
+  /** Seconds since the epoch, as in the JWT. */
+  iat: number;
+  exp: number;
+  revokedAt?: number;
+}
+
+/** An authorization request waiting for the user to sign in and consent. */
+export interface AuthorizationTransaction {
+  id: string;
+  issuer: string;
+  sessionId: string;
+  clientId: string;
+  responseType: 'code' | 'token';
+  redirectUri: string;
+  redirectUriInRequest: boolean;
+  state?: string;
+  codeChallenge?: string;
+  codeChallengeMethod?: 'S256' | 'plain';
+  resource: string;
+  scope: string;
+  loginHint?: string;
+  expiresAt: number;
+}
+
+/** A browser session at the authorization server: its CSRF token and, once signed in, the user. */
+export interface SessionRecord {
+  id: string;
+  issuer: string;
+  csrfToken: string;
+  sub?: string;
+  expiresAt: number;
+}
+
+export interface ClientStore {
+  get(clientId: string): Promise<ClientRecord | undefined>;
+  save(client: ClientRecord): Promise<void>;
+  delete(clientId: string): Promise<boolean>;
+  list(): Promise<ClientRecord[]>;
+}
+
+export interface AuthorizationCodeStore {
+  save(record: AuthorizationCodeRecord): Promise<void>;
+  get(code: string): Promise<AuthorizationCodeRecord | undefined>;
+  /** Marks the code redeemed; true only for the first call, so two concurrent redemptions cannot both win. */
+  markRedeemed(code: string, at: number): Promise<boolean>;
+}
+
+export interface GrantStore {
+  save(record: GrantRecord): Promise<void>;
+  get(id: string): Promise<GrantRecord | undefined>;
+  revoke(id: string, at: number): Promise<void>;
+}
+
+export interface AccessTokenStore {
+  save(record: AccessTokenRecord): Promise<void>;
+  get(jti: string): Promise<AccessTokenRecord | undefined>;
+  revoke(jti: string, at: number): Promise<void>;
+  listByGrant(grantId: string): Promise<AccessTokenRecord[]>;
+}
+
+export interface RecordStore<T extends { id: string }> {
+  save(record: T): Promise<void>;
+  get(id: string): Promise<T | undefined>;
+  delete(id: string): Promise<void>;
+}
+
+export interface Store {
+  clients: ClientStore;
+  codes: AuthorizationCodeStore;
+  grants: GrantStore;
+  tokens: AccessTokenStore;
+  transactions: RecordStore<AuthorizationTransaction>;
+  sessions: RecordStore<SessionRecord>;
+}
+
+export { createMemoryStore } from './memory.ts';

@@ -1,0 +1,87 @@
+import type {
+  AccessTokenRecord,
+  AccessTokenStore,
+  AuthorizationCodeRecord,
+  AuthorizationCodeStore,
+  ClientRecord,
+  ClientStore,
+  GrantRecord,
+  GrantStore,
+  RecordStore,
+  Store,
+} from './index.ts';
+
+/** The default store: plain Maps, gone when the process ends. Records are copied in and out, as a database would. */
+export function createMemoryStore(): Store {
+  return {
+    clients: memoryClients(),
+    codes: memoryCodes(),
+    grants: memoryGrants(),
+    tokens: memoryTokens(),
+    transactions: memoryRecords(),
+    sessions: memoryRecords(),
+  };
+}
+
+function copy<T>(value: T | undefined): T | undefined {
+  return value === undefined ? undefined : structuredClone(value);
+}
+
+function memoryClients(): ClientStore {
+  const clients = new Map<string, ClientRecord>();
+  return {
+    get: async (clientId) => copy(clients.get(clientId)),
+    save: async (client) => void clients.set(client.client_id, structuredClone(client)),
+    delete: async (clientId) => clients.delete(clientId),
+    list: async () => [...clients.values()].map((client) => structuredClone(client)),
+  };
+}
+
+function memoryCodes(): AuthorizationCodeStore {
+  const codes = new Map<string, AuthorizationCodeRecord>();
+  return {
+    save: async (record) => void codes.set(record.code, structuredClone(record)),
+    get: async (code) => copy(codes.get(code)),
+    markRedeemed: async (code, at) => {
+      const record = codes.get(code);
+      if (!record || record.redeemedAt !== undefined) return false;
+      record.redeemedAt = at;
+      return true;
+    },
+  };
+}
+
+function memoryGrants(): GrantStore {
+  const grants = new Map<string, GrantRecord>();
+  return {
+    save: async (record) => void grants.set(record.id, structuredClone(record)),
+    get: async (id) => copy(grants.get(id)),
+    revoke: async (id, at) => {
+      const grant = grants.get(id);
+      if (grant && grant.revokedAt === undefined) grant.revokedAt = at;
+    },
+  };
+}
+
+function memoryTokens(): AccessTokenStore {
+  const tokens = new Map<string, AccessTokenRecord>();
+  return {
+    save: async (record) => void tokens.set(record.jti, structuredClone(record)),
+    get: async (jti) => copy(tokens.get(jti)),
+    revoke: async (jti, at) => {
+      const token = tokens.get(jti);
+      if (token && token.revokedAt === undefined) token.revokedAt = at;
+    },
+    listByGrant: async (grantId) =>
+      [...tokens.values()].filter((token) => token.grantId === grantId).map((token) => structuredClone(token)),
+  };
+}
+
+function memoryRecords<T extends { id: string }>(): RecordStore<T> {
+  const records = new Map<string, T>();
+  return {
+    save: async (record) => void records.set(record.id, structuredClone(record)),
+    get: async (id) => copy(records.get(id)),
+    delete: async (id) => void records.delete(id),
+  };
+}

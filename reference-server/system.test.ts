@@ -1,0 +1,112 @@
+import { decodeJwt } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../harness/clock.ts';
+import { bridgeGlobalFetch } from '../harness/network/msw-bridge.ts';
+import { Network } from '../harness/network/network.ts';
+import { runGoodClientJourney } from '../mocks/clients/good-client.ts';
+import type { Defect } from './defects.ts';
+import { createReferenceSystem, type ReferenceSystem } from './system.ts';
+
+const ECHOED = { content: [{ type: 'text', text: 'hello from the good client' }] };
+
+describe('reference system in memory', () => {
+  let bridge: { close(): void } | undefined;
+  afterEach(() => {
+    bridge?.close();
+    bridge = undefined;
+  });
+
+  it('serves the good client journey through the global fetch (msw)', async () => {
+    const system = await createReferenceSystem();
+    const network = new Network();
+    system.mount(network);
+    bridge = bridgeGlobalFetch(network);
+    const journey = await runGoodClientJourney({ mcpUrl: system.resource });
+    expect(journey.toolResult).toMatchObject(ECHOED);
+    expect(journey.steps).toHaveLength(7);
+  });
+
+  it('serves the good client journey through network.fetch, recording every exchange', async () => {
+    const system = await createReferenceSystem();
+    const network = new Network();
+    system.mount(network);
+    const urls: string[] = [];
+    network.onExchange((exchange) => urls.push(`${exchange.request.method} ${exchange.request.url}`));
+    const journey = await runGoodClientJourney({ mcpUrl: system.resource, fetch: network.fetch });
+    expect(journey.toolResult).toMatchObject(ECHOED);
+    expect(urls[0]).toBe('POST https://mcp.reference.test/mcp');
+    expect(urls).toContain('GET https://mcp.reference.test/.well-known/oauth-protected-resource/mcp');
+    expect(urls).toContain('GET https://as.reference.test/.well-known/oauth-authorization-server');
+    expect(urls).toContain('POST https://as.reference.test/register');
+    expect(urls).toContain('POST https://as.reference.test/token');
+    expect(urls.some((url) => url.startsWith('GET https://as.reference.test/jwks'))).toBe(false);
+  });
+
+  it('refuses a token issued for the alternate resource', async () => {
+    const system = await createReferenceSystem();
+    const network = new Network();
+    system.mount(network);
+    const journey = await runGoodClientJourney({ mcpUrl: system.alternateResource, fetch: network.fetch });
+    const response = await postAs(network, system.resource, journey.accessToken);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+  });
+
+  it('refuses a revoked token (introspection), which it accepted before', async () => {
+    const system = await createReferenceSystem();
+    const network = new Network();
+    system.mount(network);
+    const journey = await runGoodClientJourney({ mcpUrl: system.resource, fetch: network.fetch });
+    const listTools = () => postAs(network, system.resource, journey.accessToken);
+    expect((await listTools()).status).toBe(200);
+    const { jti } = decodeJwt(journey.accessToken);
+    await system.authorizationServer.store.tokens.revoke(String(jti), Math.floor(system.clock.now() / 1000));
+    const refused = await listTools();
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+  });
+});
+
+function postAs(network: Network, url: string, token: string): Promise<Response> {
+  return network.fetch(url, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+  });
+}
+
+async function signedInSystem(defects: Defect[], clock = new ManualClock(Date.UTC(2030, 0, 1))) {
+  const system = await createReferenceSystem({ defects, clock });
+  const network = new Network();
+  system.mount(network);
+  const journey = await runGoodClientJourney({ mcpUrl: system.resource, fetch: network.fetch });
+  return { system, network, clock, token: journey.accessToken };
+}
+
+function unsignedCopy(token: string, system: ReferenceSystem): string {
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const claims = { ...decodeJwt(token), sub: 'mallory', aud: system.resource };
+  return `${encode({ alg: 'none', typ: 'at+jwt' })}.${encode(claims)}.`;
+}
+
+describe('resource-server defects stay observable in the wired system (introspection does not mask them)', () => {
+  it.each([[[]], [['expiry-unchecked']]] as Defect[][][])('an expired token with defects %j', async (defects) => {
+    const { system, network, clock, token } = await signedInSystem(defects);
+    clock.advance(3_600_000);
+    const status = (await postAs(network, system.resource, token)).status;
+    expect(status).toBe(defects.length ? 200 : 401);
+  });
+
+  it.each([[[]], [['signature-unchecked']]] as Defect[][][])(
+    'an unsigned forged token with defects %j',
+    async (defects) => {
+      const { system, network, token } = await signedInSystem(defects);
+      const status = (await postAs(network, system.resource, unsignedCopy(token, system))).status;
+      expect(status).toBe(defects.length ? 200 : 401);
+    },
+  );
+});

@@ -1,0 +1,171 @@
+import { type Clock, systemClock } from '../harness/clock.ts';
+import type { Network } from '../harness/network/network.ts';
+import type { Fetch, FetchHandler } from '../harness/network/types.ts';
+import {
+  type AuthorizationServer,
+  createAuthorizationServer,
+  type PreRegisteredClient,
+  type ReferenceUser,
+} from './authorization-server/index.ts';
+import { type Defect, Defects } from './defects.ts';
+import { createResourceServer } from './resource-server/index.ts';
+
+export const REFERENCE_ORIGINS = { as: 'https://as.reference.test', mcp: 'https://mcp.reference.test' };
+
+export const REFERENCE_SCOPES = { basic: 'mcp:tools', elevated: 'mcp:admin' } as const;
+
+/** The demo users; alice is the one the harness logs in as. */
+export const REFERENCE_USERS: readonly ReferenceUser[] = [
+  { sub: 'user-alice', username: 'alice', password: 'alice-password', email: 'alice@example.test', name: 'Alice' },
+  { sub: 'user-bob', username: 'bob', password: 'bob-password', email: 'bob@example.test', name: 'Bob' },
+];
+
+export const REFERENCE_REDIRECT_URI = 'http://127.0.0.1:5555/callback';
+
+export interface ReferenceSystemOptions {
+  clock?: Clock;
+  defects?: Defects | Defect[];
+  interaction?: 'auto-approve' | 'interactive';
+  /** Outbound fetch of the MCP server (AS metadata, JWKS, introspection). Default: the mounted network's internalFetch. */
+  fetch?: Fetch;
+  origins?: { as: string; mcp: string };
+  tenants?: string[];
+}
+
+export interface ReferenceSystem {
+  issuer: string;
+  /** The MCP endpoint: `${mcp}/mcp`. */
+  resource: string;
+  /** A second MCP resource registered on the same AS (`${mcp}/other`), for wrong-audience tests. */
+  alternateResource: string;
+  scopes: typeof REFERENCE_SCOPES;
+  user: { username: string; password: string };
+  clients: {
+    public: { client_id: string; redirect_uri: string };
+    confidential: { client_id: string; client_secret: string; redirect_uri: string };
+  };
+  /** Origin → handler. */
+  handlers: Map<string, FetchHandler>;
+  authorizationServer: AuthorizationServer;
+  clock: Clock;
+  /** Mounts every origin on the network and points the MCP server's outbound fetch at `network.internalFetch`. */
+  mount(network: Network): void;
+}
+
+/** The reference AS and MCP server wired together: correct by default, with deliberate defects on request. */
+export async function createReferenceSystem(options: ReferenceSystemOptions = {}): Promise<ReferenceSystem> {
+  const clock = options.clock ?? systemClock;
+  const defects = Array.isArray(options.defects) ? new Defects(options.defects) : (options.defects ?? new Defects());
+  const origins = options.origins ?? REFERENCE_ORIGINS;
+  const resource = `${origins.mcp}/mcp`;
+  const alternateResource = `${origins.mcp}/other`;
+  const scopes = [REFERENCE_SCOPES.basic, REFERENCE_SCOPES.elevated];
+  const clients = referenceClients();
+  const introspector = resourceServerClient();
+
+  const authorizationServer = await createAuthorizationServer({
+    issuer: origins.as,
+    clock,
+    defects,
+    interaction: options.interaction ?? 'auto-approve',
+    users: [...REFERENCE_USERS],
+    resources: [
+      { resource, scopes },
+      { resource: alternateResource, scopes },
+    ],
+    clients: [...clients.preRegistered, introspector],
+    ...(options.tenants ? { tenants: options.tenants } : {}),
+  });
+
+  const handlers = new Map<string, FetchHandler>([[new URL(origins.as).origin, authorizationServer.handler]]);
+  let outbound: Fetch = options.fetch ?? dispatchTo(handlers);
+  const resourceServerFetch: Fetch = (input, init) => outbound(input, init);
+  const mcpServer = (url: string, resourceName: string, serverDefects: Defects) =>
+    createResourceServer({
+      resource: url,
+      authorizationServers: authorizationServer.issuers,
+      fetch: resourceServerFetch,
+      clock,
+      defects: serverDefects,
+      scopes: REFERENCE_SCOPES,
+      introspection: { client_id: introspector.client_id, client_secret: introspector.client_secret ?? '' },
+      resourceName,
+    });
+  const primary = mcpServer(resource, 'Reference MCP server', defects);
+  const alternate = mcpServer(alternateResource, 'Reference MCP server (other)', new Defects());
+  handlers.set(
+    new URL(origins.mcp).origin,
+    routeByResourcePath(alternate.resource, alternate.handler, primary.handler),
+  );
+
+  return {
+    issuer: authorizationServer.issuer,
+    resource,
+    alternateResource,
+    scopes: REFERENCE_SCOPES,
+    user: { username: 'alice', password: 'alice-password' },
+    clients: clients.described,
+    handlers,
+    authorizationServer,
+    clock,
+    mount(network) {
+      for (const [origin, handler] of handlers) network.mount(origin, handler);
+      if (!options.fetch) outbound = network.internalFetch;
+    },
+  };
+}
+
+function referenceClients() {
+  const publicClient: PreRegisteredClient = {
+    client_id: 'reference-public-client',
+    redirect_uris: [REFERENCE_REDIRECT_URI],
+    token_endpoint_auth_method: 'none',
+    client_name: 'Reference public client',
+  };
+  const confidentialClient = {
+    client_id: 'reference-confidential-client',
+    client_secret: 'reference-confidential-secret',
+    redirect_uris: [REFERENCE_REDIRECT_URI],
+    token_endpoint_auth_method: 'client_secret_basic',
+    client_name: 'Reference confidential client',
+  } satisfies PreRegisteredClient;
+  return {
+    preRegistered: [publicClient, confidentialClient],
+    described: {
+      public: { client_id: publicClient.client_id, redirect_uri: REFERENCE_REDIRECT_URI },
+      confidential: {
+        client_id: confidentialClient.client_id,
+        client_secret: confidentialClient.client_secret,
+        redirect_uri: REFERENCE_REDIRECT_URI,
+      },
+    },
+  };
+}
+
+/** The MCP server's own confidential client: it authenticates at the introspection endpoint (RFC 7662 §2.1). */
+function resourceServerClient(): PreRegisteredClient & { client_secret: string } {
+  return {
+    client_id: 'reference-mcp-server',
+    client_secret: crypto.randomUUID(),
+    redirect_uris: [],
+    grant_types: [],
+    token_endpoint_auth_method: 'client_secret_basic',
+    client_name: 'Reference MCP server (introspection)',
+  };
+}
+
+/** Requests for the alternate resource and its metadata go to its server; everything else to the primary one. */
+function routeByResourcePath(alternateResource: string, alternate: FetchHandler, primary: FetchHandler): FetchHandler {
+  const alternatePath = new URL(alternateResource).pathname;
+  const alternatePaths = new Set([alternatePath, `/.well-known/oauth-protected-resource${alternatePath}`]);
+  return (request) => (alternatePaths.has(new URL(request.url).pathname) ? alternate(request) : primary(request));
+}
+
+/** Before a network is mounted, the MCP server reaches the AS in process (else the real network, e.g. `serve`). */
+function dispatchTo(handlers: Map<string, FetchHandler>): Fetch {
+  return async (input, init) => {
+    const request = new Request(input, init);
+    const handler = handlers.get(new URL(request.url).origin);
+    return handler ? handler(request) : globalThis.fetch(request);
+  };
+}

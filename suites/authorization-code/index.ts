@@ -1,0 +1,88 @@
+import type { Suite } from '../suite.ts';
+import { accessTokenAudience, jwtAccessTokenProfile, shortLivedAccessToken } from './access-token.ts';
+import {
+  issAdvertised,
+  issMatchesIssuer,
+  issReturned,
+  issReturnedOnError,
+  rejectsImplicit,
+  stateReturned,
+  stateReturnedOnError,
+} from './authorization-response.ts';
+import {
+  codeBoundToClient,
+  codeBoundToRedirectUri,
+  codeExpires,
+  codeSingleUse,
+  replayRevokesTokens,
+  resourceBound,
+} from './code-redemption.ts';
+import {
+  loopbackAnyPort,
+  noRedirectForUnknownClient,
+  noRedirectToUnregistered,
+  redirectUriExact,
+} from './redirect-uri.ts';
+import {
+  confidentialClientMustAuthenticate,
+  invalidClient401,
+  tokenErrorFormat,
+  tokenResponse,
+} from './token-endpoint.ts';
+
+/** The authorization endpoint and the redemption of its codes, as any OAuth 2.1 authorization server offers them. */
+export const authorizationCodeSuite: Suite = {
+  name: 'authorization-code',
+  checks: [
+    stateReturned,
+    stateReturnedOnError,
+    issReturned,
+    issReturnedOnError,
+    issMatchesIssuer,
+    issAdvertised,
+    redirectUriExact,
+    noRedirectToUnregistered,
+    noRedirectForUnknownClient,
+    loopbackAnyPort,
+    rejectsImplicit,
+    codeSingleUse,
+    replayRevokesTokens,
+    codeBoundToClient,
+    codeBoundToRedirectUri,
+    codeExpires,
+    resourceBound,
+    tokenResponse,
+    accessTokenAudience,
+    jwtAccessTokenProfile,
+    shortLivedAccessToken,
+    tokenErrorFormat,
+    invalidClient401,
+    confidentialClientMustAuthenticate,
+  ],
+  negatives: {
+    'authorization-code.state-returned': { defect: 'state-dropped' },
+    'authorization-code.state-returned-on-error': { defect: 'state-dropped-on-error' },
+    'authorization-code.iss-returned': { defect: 'iss-omitted' },
+    'authorization-code.iss-returned-on-error': { defect: 'iss-omitted-on-error' },
+    'authorization-code.iss-matches-issuer': { defect: 'iss-wrong-value' },
+    'authorization-code.iss-advertised': { defect: 'iss-not-advertised' },
+    'authorization-code.redirect-uri-exact': { defect: 'redirect-prefix-match' },
+    'authorization-code.no-redirect-to-unregistered': { defect: 'open-redirect-on-error' },
+    'authorization-code.no-redirect-for-unknown-client': { defect: 'open-redirect-on-error' },
+    'authorization-code.loopback-any-port': { defect: 'loopback-port-exact' },
+    'authorization-code.rejects-implicit': { defect: 'implicit-allowed' },
+    'authorization-code.code-single-use': { defect: 'code-reusable' },
+    'authorization-code.replay-revokes-tokens': { defect: 'code-replay-keeps-tokens' },
+    'authorization-code.code-bound-to-client': { defect: 'code-not-bound-to-client' },
+    'authorization-code.code-bound-to-redirect-uri': { defect: 'code-not-bound-to-redirect' },
+    'authorization-code.code-expires': { defect: 'code-never-expires' },
+    'authorization-code.resource-bound': { defect: 'resource-not-bound' },
+    'authorization-code.token-response': { defect: 'token-response-cacheable' },
+    'authorization-code.access-token-audience': { defect: 'audience-not-bound' },
+    'authorization-code.jwt-access-token-profile': { defect: 'at-typ-jwt' },
+    'authorization-code.short-lived-access-token': { defect: 'long-lived-access-tokens' },
+    'authorization-code.token-error-format': { defect: 'token-errors-not-json' },
+    'authorization-code.invalid-client-401': { defect: 'invalid-client-400' },
+    'authorization-code.confidential-client-must-authenticate': { defect: 'confidential-auth-skipped' },
+  },
+};
