@@ -30,3 +30,8 @@ export async function parseChallenges(response: Response): Promise<Challenge[]> 
 export async function bearerChallenge(response: Response): Promise<Challenge | undefined> {
   return (await parseChallenges(response)).find((challenge) => challenge.scheme === 'bearer');
 }
+
+/** The Bearer challenge of a reply already read into memory. */
+export function replyBearerChallenge(reply: { status: number; headers: Headers }): Promise<Challenge | undefined> {
+  return bearerChallenge(new Response(null, { status: reply.status, headers: reply.headers }));
+}

@@ -39,9 +39,13 @@ function toyAuthorizationServer(counters: { loginPages: number; pings: number })
       return c.html('<h1>Wrong password</h1>', 401);
     }
     setCookie(c, 'session', 'alice', { httpOnly: true, sameSite: 'Lax', path: '/' });
-    return c.redirect(`/finish?${new URLSearchParams({ redirect_uri: String(form.redirect_uri), state: String(form.state) })}`);
+    return c.redirect(
+      `/finish?${new URLSearchParams({ redirect_uri: String(form.redirect_uri), state: String(form.state) })}`,
+    );
   });
-  app.get('/finish', (c) => c.redirect(withParams(c.req.query('redirect_uri') ?? '', { code: 'abc', state: c.req.query('state') ?? '' })));
+  app.get('/finish', (c) =>
+    c.redirect(withParams(c.req.query('redirect_uri') ?? '', { code: 'abc', state: c.req.query('state') ?? '' })),
+  );
   app.get('/broken', (c) => c.html('<h1>invalid_request</h1><p>redirect_uri is not registered</p>', 400));
   return app;
 }
@@ -81,9 +85,7 @@ describe.skipIf(!chromiumPath)('browser login driver (needs Chromium: apt-get in
   ): Promise<T> {
     const driver = await browserLoginDriver({ steps: STEPS, user: USER, network, stepTimeoutMs: 2000, ...extra });
     try {
-      return await work((path) =>
-        driver.authorize({ url: new URL(path, as.origin), redirectUri }),
-      );
+      return await work((path) => driver.authorize({ url: new URL(path, as.origin), redirectUri }));
     } finally {
       await driver.close();
     }
@@ -120,8 +122,9 @@ describe.skipIf(!chromiumPath)('browser login driver (needs Chromium: apt-get in
   });
 
   it('ends with no-redirect when the login fails and no redirect comes', async () => {
-    const reply = await withDriver({ user: { username: 'alice', password: 'wrong' }, stepTimeoutMs: 500 }, (authorize) =>
-      authorize(authorizePath()),
+    const reply = await withDriver(
+      { user: { username: 'alice', password: 'wrong' }, stepTimeoutMs: 500 },
+      (authorize) => authorize(authorizePath()),
     );
     expect(reply).toMatchObject({ kind: 'no-redirect', status: 401 });
   });

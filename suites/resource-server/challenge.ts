@@ -1,4 +1,4 @@
-import { bearerChallenge } from '../../harness/challenges.ts';
+import { replyBearerChallenge } from '../../harness/challenges.ts';
 import { check } from '../../harness/check.ts';
 import type { CheckContext } from '../../harness/context.ts';
 import { expect } from '../../harness/expect.ts';
@@ -78,15 +78,15 @@ export const challengeNamesScope = check({
 /** Sends `token` to the MCP endpoint and requires 401 with an invalid_token Bearer challenge. */
 export async function expectInvalidToken(ctx: CheckContext, token: string, what: string): Promise<string> {
   const reply = await ctx.mcp.post({ token });
-  return requireInvalidTokenChallenge(ctx, reply, what);
+  return requireInvalidTokenChallenge(reply, what);
 }
 
-export async function requireInvalidTokenChallenge(ctx: CheckContext, reply: HttpReply, what: string): Promise<string> {
+export async function requireInvalidTokenChallenge(reply: HttpReply, what: string): Promise<string> {
   expect.that(
     reply.status === 401,
     `${what} was answered ${describeReply(reply)}; it must be 401 invalid_token (never 200, 403 or 5xx)`,
   );
-  const challenge = await bearerChallenge(new Response(null, { status: 401, headers: reply.headers }));
+  const challenge = await replyBearerChallenge(reply);
   expect.that(
     challenge?.parameters.error === 'invalid_token',
     `${what}: 401 without error="invalid_token" (WWW-Authenticate: ${reply.headers.get('www-authenticate')})`,
@@ -102,8 +102,8 @@ export const invalidTokenChallenge = check({
   needs: ['resource'],
   async run(ctx) {
     const reply = await ctx.mcp.post({ token: 'mcp-auth-conformance-unknown-token' });
-    await requireInvalidTokenChallenge(ctx, reply, 'an unknown token');
-    const challenge = await bearerChallenge(new Response(null, { status: 401, headers: reply.headers }));
+    await requireInvalidTokenChallenge(reply, 'an unknown token');
+    const challenge = await replyBearerChallenge(reply);
     expect.that(
       challenge?.parameters.resource_metadata,
       'the invalid_token challenge lacks resource_metadata; clients recovering from a bad token rediscover through it',

@@ -1,4 +1,4 @@
-import { bearerChallenge } from '../../harness/challenges.ts';
+import { replyBearerChallenge } from '../../harness/challenges.ts';
 import { check } from '../../harness/check.ts';
 import { expect } from '../../harness/expect.ts';
 import { describeReply } from '../../harness/http.ts';
@@ -91,7 +91,7 @@ export const rejectsOtherAudience = check({
     const other = ctx.target.alternateResource!;
     const tokens = await ctx.oauth.obtainTokens({ resource: other });
     const reply = await ctx.mcp.post({ token: tokens.accessToken });
-    return requireInvalidTokenChallenge(ctx, reply, `a token for ${other}`);
+    return requireInvalidTokenChallenge(reply, `a token for ${other}`);
   },
 });
 
@@ -125,7 +125,7 @@ export const insufficientScopeChallenge = check({
     const reply = await ctx.mcp.callTool(token, ctx.target.tools!.elevated!);
     expect.that(reply.status === 403, `expected 403, got ${describeReply(reply)}`);
     const header = reply.headers.get('www-authenticate') ?? '';
-    const challenge = await bearerChallenge(new Response(null, { status: 403, headers: reply.headers }));
+    const challenge = await replyBearerChallenge(reply);
     expect.that(
       challenge?.parameters.error === 'insufficient_scope',
       `the 403 challenge is ${JSON.stringify(header)}; it should say error="insufficient_scope" so clients step up`,
