@@ -39,8 +39,8 @@ describe('negative cases', () => {
       const verdict = result.checks.find((entry) => entry.id === check.id);
       const expected = levelFor(check, spec) === 'MUST' ? 'FAIL' : 'WARN';
       expect({ status: verdict?.status, message: verdict?.message }).toMatchObject({ status: expected });
-    // The check itself must catch the defect, not fail because a prerequisite broke.
-    expect(verdict?.message).not.toMatch(/blocked by/);
+      // The check itself must catch the defect, not fail because a prerequisite broke.
+      expect(verdict?.message).not.toMatch(/blocked by/);
     },
   );
 });
