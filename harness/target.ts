@@ -95,6 +95,10 @@ export function parseTargetFile(json: unknown): TargetFile {
   const result = targetFileSchema.safeParse(json);
   if (result.success) return enforceTransport(result.data);
   const issue = result.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const field = [...issue.path, issue.keys[0]].join('.');
+    throw new TargetFileError(`${field}: unknown field (check its spelling against the target file contract)`);
+  }
   const field = issue.path.length > 0 ? issue.path.join('.') : '(root)';
   throw new TargetFileError(`${field}: ${issue.message}`);
 }

@@ -1,0 +1,53 @@
+import type { OutputStream } from '../progress.ts';
+
+export interface ServeCommandOptions {
+  port?: number;
+  autoApprove?: boolean;
+}
+
+/** `serve`: the reference system on 127.0.0.1 for people to explore; resolves once it has stopped on Ctrl-C. */
+export async function serveCommand(options: ServeCommandOptions, out: OutputStream): Promise<0> {
+  const { serveReferenceSystem } = await import('../../reference-server/serve.ts');
+  const system = await serveReferenceSystem({
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    interaction: options.autoApprove ? 'auto-approve' : 'interactive',
+  });
+  const { issuer, resource, prm, asMetadata } = system.urls;
+  out.write(
+    [
+      'Reference system listening on 127.0.0.1:',
+      `  Authorization server (issuer)   ${issuer}`,
+      `  MCP server (protected resource) ${resource}`,
+      `  Protected resource metadata     ${prm}`,
+      `  Authorization server metadata   ${asMetadata}`,
+      '',
+      'Try it:',
+      `  curl -i -X POST ${resource}   # 401 + WWW-Authenticate pointing at the metadata`,
+      `  curl ${prm}`,
+      `  curl ${asMetadata}`,
+      `  Point an MCP client (e.g. the MCP Inspector) at ${resource} and follow the sign-in.`,
+      options.autoApprove
+        ? '  Sign-in and consent are approved automatically (--auto-approve).'
+        : '  Sign-in and consent pages are shown in the browser.',
+      '',
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  await untilStopped();
+  await system.close();
+  out.write('Stopped.\n');
+  return 0;
+}
+
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
