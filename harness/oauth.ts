@@ -184,7 +184,11 @@ export class OAuthClientSide {
     for (const [name, value] of Object.entries(options.extra ?? {})) set(name, value);
 
     const effectiveRedirect = redirectUri ?? client.redirect_uri;
-    const response = await this.session.sut.login.authorize({ url: request, redirectUri: effectiveRedirect });
+    const response = await this.session.sut.login.authorize({
+      url: request,
+      redirectUri: effectiveRedirect,
+      ...(effectiveRedirect !== client.redirect_uri ? { registeredRedirectUri: client.redirect_uri } : {}),
+    });
     const params = response.kind === 'redirect' ? responseParams(response.url) : undefined;
     return {
       client,

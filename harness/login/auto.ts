@@ -10,14 +10,15 @@ const MAX_HOPS = 10;
 export function autoLoginDriver({ network }: LoginDriverContext): LoginDriver {
   return {
     mode: 'auto',
-    async authorize({ url, redirectUri }: AuthorizationAttempt): Promise<AuthorizationResponse> {
+    async authorize(attempt: AuthorizationAttempt): Promise<AuthorizationResponse> {
+      const { url } = attempt;
       let next = url;
       for (let hop = 0; hop < MAX_HOPS; hop++) {
         const response = await network.fetch(next, { redirect: 'manual' });
         const location = response.headers.get('location');
         if (response.status >= 300 && response.status < 400 && location) {
           const target = new URL(location, next);
-          if (reachesRedirectUri(target, redirectUri)) return { kind: 'redirect', url: target };
+          if (endsAttempt(target, attempt)) return { kind: 'redirect', url: target };
           next = target;
           continue;
         }
@@ -27,6 +28,14 @@ export function autoLoginDriver({ network }: LoginDriverContext): LoginDriver {
     },
     close: async () => {},
   };
+}
+
+/** True when `target` is the requested redirect URI or the client's registered one. */
+export function endsAttempt(target: URL, attempt: AuthorizationAttempt): boolean {
+  return (
+    reachesRedirectUri(target, attempt.redirectUri) ||
+    (attempt.registeredRedirectUri !== undefined && reachesRedirectUri(target, attempt.registeredRedirectUri))
+  );
 }
 
 /**

@@ -103,9 +103,11 @@ async function runAttempt(
   const page = await context.newPage();
   const stopped = new AbortController();
   const evidence = watchExchanges(page, attempt.redirectUri, options.user?.password);
+  let gate: RequestGate | undefined;
   try {
     page.setDefaultNavigationTimeout(options.network.timeoutMs);
-    const captured = await gateRequests(context, page, attempt.redirectUri, allowedBy(options));
+    gate = await gateRequests(context, page, attempt.redirectUri, allowedBy(options));
+    const { captured } = gate;
     const login = driveLogin(page, attempt.url, options, stopped.signal);
     login.catch(() => undefined); // once the redirect wins, the abandoned recipe may fail as the page closes
     const outcome = await Promise.race([captured, login]);
@@ -114,6 +116,7 @@ async function runAttempt(
   } finally {
     stopped.abort();
     for (const exchange of await evidence.collected()) record(exchange);
+    await gate?.release(page);
     await page.close();
   }
 }
@@ -123,28 +126,43 @@ function allowedBy({ network, allowedOrigins = [] }: BrowserLoginOptions): (url:
   return (url) => network.isAllowed(url) || extra.has(url.origin);
 }
 
+interface RequestGate {
+  captured: Promise<URL>;
+  /** Ends the attempt: refuses every further request, leaves the page on about:blank, stops intercepting. */
+  release(page: Page): Promise<void>;
+}
+
 /**
- * Intercepts every request of `page` before it leaves the browser. Resolves with the URL of the first request that
- * reaches the redirect URI (answered with a local page); refuses origins `isAllowed` rejects; lets the rest through.
+ * Intercepts every request of `page` before it leaves the browser. `captured` resolves with the URL of the first request
+ * that reaches the redirect URI (answered with a local page); origins `isAllowed` rejects are refused; the rest pass.
  */
 async function gateRequests(
   context: BrowserContext,
   page: Page,
   redirectUri: string,
   isAllowed: (url: URL) => boolean,
-): Promise<URL> {
+): Promise<RequestGate> {
   const session = await context.newCDPSession(page);
   let capture: (url: URL) => void = () => undefined;
   const captured = new Promise<URL>((resolve) => {
     capture = resolve;
   });
+  let released = false;
   session.on('Fetch.requestPaused', (event) => {
     const url = new URL(event.request.url);
     if (reachesRedirectUri(url, redirectUri)) capture(url);
-    void answerPausedRequest(session, event.requestId, url, redirectUri, isAllowed).catch(() => undefined);
+    const allowed = (candidate: URL) => !released && isAllowed(candidate);
+    void answerPausedRequest(session, event.requestId, url, redirectUri, allowed).catch(() => undefined);
   });
   await session.send('Fetch.enable', { patterns: [{ urlPattern: '*', requestStage: 'Request' }] });
-  return captured;
+  return {
+    captured,
+    async release(page) {
+      released = true;
+      await page.goto('about:blank').catch(() => undefined);
+      await session.detach().catch(() => undefined);
+    },
+  };
 }
 
 function answerPausedRequest(

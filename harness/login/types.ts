@@ -14,6 +14,11 @@ export interface AuthorizationAttempt {
   url: URL;
   /** The redirect URI sent in the request: reaching it ends the attempt (it is never contacted). */
   redirectUri: string;
+  /**
+   * The client's registered redirect URI, when the request sent another one: an AS may answer an error there instead,
+   * which also ends the attempt (and is never contacted).
+   */
+  registeredRedirectUri?: string;
 }
 
 /** Drives the user agent through login and consent until the AS redirects back (or refuses). */
