@@ -26,6 +26,7 @@ async function loginDriverFor(target: TargetFile, network: Network): Promise<Log
   const { browserLoginDriver } = await import('./login/browser.ts');
   return browserLoginDriver({
     network,
+    onExchange: (exchange) => network.record(exchange),
     steps: target.login.steps,
     ...(target.user ? { user: target.user } : {}),
     ...(target.login.stepTimeoutMs ? { stepTimeoutMs: target.login.stepTimeoutMs } : {}),

@@ -46,6 +46,7 @@ function toyAuthorizationServer(counters: { loginPages: number; pings: number })
   app.get('/finish', (c) =>
     c.redirect(withParams(c.req.query('redirect_uri') ?? '', { code: 'abc', state: c.req.query('state') ?? '' })),
   );
+  app.get('/mismatch', (c) => c.redirect(`${c.req.query('registered')}?error=invalid_request&state=xyz`));
   app.get('/broken', (c) => c.html('<h1>invalid_request</h1><p>redirect_uri is not registered</p>', 400));
   return app;
 }
@@ -151,6 +152,19 @@ describe.skipIf(!chromiumPath)('browser login driver (needs Chromium: apt-get in
     expect(first?.kind === 'redirect' && first.url.searchParams.get('code')).toBe('abc');
     expect(second?.kind === 'redirect' && second.url.searchParams.get('code')).toBe('remembered');
     expect(counters.loginPages - before).toBe(1);
+  });
+
+  it("stops at the client's registered redirect URI when the AS sends an error there", async () => {
+    const registeredRedirectUri = `${client.origin}/registered`;
+    const driver = await browserLoginDriver({ steps: STEPS, user: USER, network });
+    try {
+      const url = new URL(`/mismatch?${new URLSearchParams({ registered: registeredRedirectUri })}`, as.origin);
+      const reply = await driver.authorize({ url, redirectUri, registeredRedirectUri });
+      expect(reply.kind === 'redirect' && reply.url.searchParams.get('error')).toBe('invalid_request');
+      expect(counters.callbacks).toBe(0);
+    } finally {
+      await driver.close();
+    }
   });
 
   it('refuses to load an authorization URL on an undeclared origin', async () => {

@@ -10,7 +10,7 @@ import {
 } from 'playwright-core';
 import { type Network, NetworkError } from '../network/network.ts';
 import type { RecordedExchange, RecordedRequest, RecordedResponse } from '../network/types.ts';
-import { reachesRedirectUri } from './auto.ts';
+import { endsAttempt } from './auto.ts';
 import { CHROMIUM_ARGS, findChromium } from './chromium.ts';
 import type { AuthorizationAttempt, AuthorizationResponse, LoginDriver } from './types.ts';
 
@@ -42,7 +42,7 @@ const MAX_PAGE_TEXT = 4096;
 const MAX_EVIDENCE_BODY = 16 * 1024;
 const REDACTED = '[redacted]';
 const CAPTURED_PAGE =
-  '<!doctype html><title>Authorization response captured</title>' +
+  '<!doctype html><title>Authorization response captured</title><link rel="icon" href="data:,">' +
   '<p>The authorization server redirected to the redirect URI; the conformance harness took the response.</p>';
 
 /**
@@ -50,8 +50,8 @@ const CAPTURED_PAGE =
  * cookies persist like a user's browser and a second authorization may skip the login.
  *
  * Every request of the page passes a gate (Chrome DevTools `Fetch` interception, which unlike Playwright's routes also
- * sees each hop of a redirect chain): a request that reaches the redirect URI ends the attempt and is answered locally
- * (the client's redirect URI is never contacted); requests to origins the target did not declare are refused.
+ * sees each hop of a redirect chain): a request that reaches the redirect URI (the requested one or the client's registered
+ * one) ends the attempt and is answered locally, so it is never contacted; origins the target did not declare are refused.
  */
 export async function browserLoginDriver(options: BrowserLoginOptions): Promise<LoginDriver> {
   assertUserForPlaceholders(options.steps, options.user);
@@ -102,11 +102,11 @@ async function runAttempt(
 ): Promise<AuthorizationResponse> {
   const page = await context.newPage();
   const stopped = new AbortController();
-  const evidence = watchExchanges(page, attempt.redirectUri, options.user?.password);
+  const evidence = watchExchanges(page, attempt, options.user?.password);
   let gate: RequestGate | undefined;
   try {
     page.setDefaultNavigationTimeout(options.network.timeoutMs);
-    gate = await gateRequests(context, page, attempt.redirectUri, allowedBy(options));
+    gate = await gateRequests(context, page, attempt, allowedBy(options));
     const { captured } = gate;
     const login = driveLogin(page, attempt.url, options, stopped.signal);
     login.catch(() => undefined); // once the redirect wins, the abandoned recipe may fail as the page closes
@@ -139,7 +139,7 @@ interface RequestGate {
 async function gateRequests(
   context: BrowserContext,
   page: Page,
-  redirectUri: string,
+  attempt: AuthorizationAttempt,
   isAllowed: (url: URL) => boolean,
 ): Promise<RequestGate> {
   const session = await context.newCDPSession(page);
@@ -149,10 +149,14 @@ async function gateRequests(
   });
   let released = false;
   session.on('Fetch.requestPaused', (event) => {
-    const url = new URL(event.request.url);
-    if (reachesRedirectUri(url, redirectUri)) capture(url);
+    // Fragments never go on the wire; CDP reports them apart (an implicit-style error answer lives in the fragment).
+    const url = new URL(event.request.url + (event.request.urlFragment ?? ''));
     const allowed = (candidate: URL) => !released && isAllowed(candidate);
-    void answerPausedRequest(session, event.requestId, url, redirectUri, allowed).catch(() => undefined);
+    void answerPausedRequest(session, event.requestId, url, attempt, allowed).catch(() => undefined);
+    if (endsAttempt(url, attempt)) {
+      released = true; // the attempt is over: nothing more leaves the page (not even the captured page's favicon)
+      capture(url);
+    }
   });
   await session.send('Fetch.enable', { patterns: [{ urlPattern: '*', requestStage: 'Request' }] });
   return {
@@ -169,10 +173,10 @@ function answerPausedRequest(
   session: CDPSession,
   requestId: string,
   url: URL,
-  redirectUri: string,
+  attempt: AuthorizationAttempt,
   isAllowed: (url: URL) => boolean,
 ): Promise<unknown> {
-  if (reachesRedirectUri(url, redirectUri)) {
+  if (endsAttempt(url, attempt)) {
     return session.send('Fetch.fulfillRequest', {
       requestId,
       responseCode: 200,
@@ -212,31 +216,39 @@ async function runSteps(
   timeoutMs: number,
 ): Promise<boolean> {
   for (const [index, step] of steps.entries()) {
-    const present = await awaitStepTarget(page, steps, index, timeoutMs);
-    if (!present) {
-      if (step.optional) continue;
-      return false;
-    }
+    const target = await awaitStepTarget(page, steps, index, timeoutMs);
+    if (target === 'recipe-absent') return steps.slice(index).every((rest) => rest.optional);
+    if (target === 'skip') continue;
+    if (target === 'missing') return false;
     const done = await performStep(page.locator(selectorOf(step)).first(), step, user, timeoutMs);
     if (!done && !step.optional) return false;
   }
   return true;
 }
 
+type StepTarget = 'present' | 'missing' | 'skip' | 'recipe-absent';
+
 /**
  * Waits for the step's element. An optional step also gives up as soon as a later step's element shows instead
- * (a remembered session jumped past it), so skipping it costs no timeout.
+ * (a remembered session jumped past it), so skipping it costs no timeout; when nothing of the rest of the recipe
+ * shows at all, the page is something else (an error) and the remaining steps are not awaited one by one.
  */
-async function awaitStepTarget(page: Page, steps: BrowserStep[], index: number, timeoutMs: number): Promise<boolean> {
+async function awaitStepTarget(
+  page: Page,
+  steps: BrowserStep[],
+  index: number,
+  timeoutMs: number,
+): Promise<StepTarget> {
   const step = steps[index]!;
   const own = page.locator(selectorOf(step));
-  if (!step.optional) return becomesVisible(own.first(), timeoutMs);
+  if (!step.optional) return (await becomesVisible(own.first(), timeoutMs)) ? 'present' : 'missing';
   const anyLater = steps.slice(index + 1).reduce((union, later) => union.or(page.locator(selectorOf(later))), own);
-  if (!(await becomesVisible(anyLater.first(), timeoutMs))) return false;
-  return own
+  if (!(await becomesVisible(anyLater.first(), timeoutMs))) return 'recipe-absent';
+  const ownVisible = await own
     .first()
     .isVisible()
     .catch(() => false);
+  return ownVisible ? 'present' : 'skip';
 }
 
 async function performStep(
@@ -286,12 +298,12 @@ interface ExchangeWatch {
 }
 
 /** Records the page's main-frame navigations and fetch/xhr calls (the redirect URI excluded: it was never contacted). */
-function watchExchanges(page: Page, redirectUri: string, password: string | undefined): ExchangeWatch {
+function watchExchanges(page: Page, attempt: AuthorizationAttempt, password: string | undefined): ExchangeWatch {
   let lastStatus = 0;
   const pending: Promise<RecordedExchange>[] = [];
   const isEvidence = (request: PageRequest) =>
     (isMainFrameNavigation(page, request) || ['fetch', 'xhr'].includes(request.resourceType())) &&
-    !reachesRedirectUri(new URL(request.url()), redirectUri);
+    !endsAttempt(new URL(request.url()), attempt);
   page.on('response', (response) => {
     if (isMainFrameNavigation(page, response.request())) lastStatus = response.status();
   });

@@ -103,6 +103,12 @@ export class Network {
     return () => this.#faults.delete(fault);
   }
 
+  /** Records an exchange made outside this network's fetch (e.g. by a browser) as evidence of the current scope. */
+  record(exchange: RecordedExchange): void {
+    evidenceScope.getStore()?.push(exchange);
+    for (const listener of this.#listeners) listener(exchange);
+  }
+
   onExchange(listener: (exchange: RecordedExchange) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -139,8 +145,7 @@ export class Network {
         startedAt: new Date(startedAt).toISOString(),
         durationMs: Date.now() - startedAt,
       };
-      evidenceScope.getStore()?.push(entry);
-      for (const listener of this.#listeners) listener(entry);
+      this.record(entry);
     };
     try {
       const raw = await this.#dispatch(request, url);

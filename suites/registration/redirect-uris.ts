@@ -9,6 +9,8 @@ interface InvalidRedirectCase {
   requirements: string[];
   /** Why the AS must refuse it, for the failure message. */
   why: string;
+  /** Registered once per application type (RFC 7591 §2 / OIDC Registration); each must be refused. */
+  applicationTypes?: readonly ('native' | 'web')[];
 }
 
 /** One check per kind of redirect URI the AS must refuse with invalid_redirect_uri (RFC 7591 §3.2.2). */
@@ -21,8 +23,15 @@ function rejectsInvalidRedirect(invalid: InvalidRedirectCase): Check {
     level: 'MUST',
     needs: ['dcr'],
     async run({ oauth }) {
-      const reply = await oauth.register(publicClientMetadata(invalid.redirectUri));
-      return `${invalid.redirectUri}: ${expectRegistrationError(reply, ['invalid_redirect_uri'], invalid.why)}`;
+      const observed: string[] = [];
+      for (const applicationType of invalid.applicationTypes ?? ['native']) {
+        const reply = await oauth.register(
+          publicClientMetadata(invalid.redirectUri, { application_type: applicationType }),
+        );
+        const why = `${invalid.why} (registered with application_type "${applicationType}")`;
+        observed.push(`${applicationType}: ${expectRegistrationError(reply, ['invalid_redirect_uri'], why)}`);
+      }
+      return `${invalid.redirectUri}: ${observed.join('; ')}`;
     },
   });
 }
@@ -33,6 +42,7 @@ export const rejectsHttpRedirect = rejectsInvalidRedirect({
   redirectUri: 'http://app.example.com/callback',
   requirements: ['R7591-ERR-REDIRECT', 'BCP-HTTP-REDIRECT', 'CL-REDIRECT-LOCALHOST-HTTPS'],
   why: 'Redirect URIs are https or loopback (OAuth 2.1 §1.5, RFC 9700 §2.6); over plain http the code can be read in transit.',
+  applicationTypes: ['native', 'web'],
 });
 
 export const rejectsFragmentRedirect = rejectsInvalidRedirect({
