@@ -284,7 +284,6 @@ async function becomesVisible(target: Locator, timeoutMs: number): Promise<boole
 async function describeRefusal(page: Page, status: number): Promise<AuthorizationResponse> {
   const text = await page
     .locator('body')
-    // biome-ignore lint/performance/useDomNodeTextContent: the text a person sees, without <style> or <script> source
     .innerText({ timeout: 1000 })
     .catch(() => page.content().catch(() => ''));
   return { kind: 'no-redirect', status, url: page.url(), body: text.slice(0, MAX_PAGE_TEXT) };
