@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium } from '../harness/login/chromium.ts';
+import type { RunResult } from '../harness/results.ts';
+import { runConformance } from '../harness/run.ts';
+import { parseTargetFile } from '../harness/target.ts';
+import { type ServedReferenceSystem, serveReferenceSystem } from '../reference-server/serve.ts';
+import { REFERENCE_USERS } from '../reference-server/system.ts';
+
+/**
+ * The reference system as a learner runs it (`serve`: real ports, real login and consent pages), checked through a
+ * target file like any other implementation, with Chromium signing in. Same verdicts as in memory, except the checks
+ * that need the harness to move the target's clock.
+ */
+describe.skipIf(!findChromium())('the served reference system, through a target file and a real browser', () => {
+  let served: ServedReferenceSystem;
+  let result: RunResult;
+
+  beforeAll(async () => {
+    served = await serveReferenceSystem({ port: 0 });
+    const alice = REFERENCE_USERS[0]!;
+    const target = parseTargetFile({
+      name: 'reference system (served)',
+      resource: served.urls.resource,
+      issuer: served.urls.issuer,
+      allowInsecureHttp: true,
+      scopes: { basic: 'mcp:tools', elevated: 'mcp:admin' },
+      tools: { basic: 'echo', elevated: 'admin_reset' },
+      alternateResource: `${new URL(served.urls.resource).origin}/other`,
+      user: { username: alice.username, password: alice.password },
+      login: {
+        mode: 'browser',
+        steps: [
+          { fill: '#username', value: '{{username}}', optional: true },
+          { fill: '#password', value: '{{password}}', optional: true },
+          { click: 'button[type=submit]:not([name])', optional: true },
+          { click: 'button[name=decision][value=approve]' },
+        ],
+      },
+    });
+    result = await runConformance({ target });
+  }, 300_000);
+
+  afterAll(async () => {
+    await served?.close();
+  });
+
+  it('passes every check; only clock-bound checks skip', () => {
+    const problems = result.checks.filter((check) => check.status === 'FAIL' || check.status === 'WARN');
+    expect(problems.map((check) => `${check.id}: ${check.message}`)).toEqual([]);
+    const skipped = result.checks.filter((check) => check.status === 'SKIP').map((check) => check.id);
+    expect(skipped.sort()).toEqual([
+      'authorization-code.code-expires',
+      'discovery.as-metadata-path-insertion',
+      'resource-server.rejects-expired',
+    ]);
+  });
+
+  it('records the browser exchanges (login form post, consent, redirects) as evidence', () => {
+    const flow = result.checks.find((check) => check.id === 'authorization-code.state-returned');
+    const methods = flow?.evidence.map(
+      (exchange) => `${exchange.request.method} ${new URL(exchange.request.url).pathname}`,
+    );
+    expect(methods).toEqual(expect.arrayContaining(['GET /authorize']));
+  });
+});
