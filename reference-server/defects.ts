@@ -18,6 +18,7 @@ export const DEFECTS = {
   'metadata-empty-arrays': 'metadata includes an empty array (ui_locales_supported: [])',
   'metadata-none-alg': 'token_endpoint_auth_signing_alg_values_supported lists "none"',
   'jwks-leaks-private-key': 'the JWKS publishes the private part ("d") of the signing key',
+  'metadata-advertises-legacy-grants': 'grant_types_supported also lists "implicit" and "password"',
   'oidc-discovery-drops-pkce': 'OpenID discovery document omits code_challenge_methods_supported',
   'oidc-issuer-mismatch': 'OpenID discovery document names another issuer',
   // ── Dynamic client registration (RFC 7591) ──────────────────────────────────────────────────────────────
@@ -37,6 +38,7 @@ export const DEFECTS = {
     'authorization requests without code_challenge are accepted, and such codes redeem with any verifier',
   'pkce-plain-allowed': 'code_challenge_method=plain is accepted',
   'pkce-method-defaults-plain': 'a code_challenge without code_challenge_method is accepted (treated as plain)',
+  'pkce-optional-for-confidential': 'confidential clients may leave out code_challenge',
   'state-dropped': 'the success redirect leaves out state',
   'state-dropped-on-error': 'error redirects leave out state',
   'iss-omitted': 'the success redirect leaves out iss',

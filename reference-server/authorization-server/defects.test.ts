@@ -78,6 +78,10 @@ const PROBES: Record<string, Probe> = {
     const algs = (await oauthMetadata(server)).token_endpoint_auth_signing_alg_values_supported;
     return Array.isArray(algs) && algs.includes('none');
   },
+  'metadata-advertises-legacy-grants': async (server) => {
+    const grants = (await oauthMetadata(server)).grant_types_supported;
+    return Array.isArray(grants) && grants.includes('password') && grants.includes('implicit');
+  },
   'jwks-leaks-private-key': async (server) =>
     ((await json(server, `${ISSUER}/jwks`)).keys as Record<string, unknown>[]).some((key) => 'd' in key),
   'oidc-discovery-drops-pkce': async (server) =>
@@ -136,6 +140,16 @@ const PROBES: Record<string, Probe> = {
       await authorizeWith(server, { code_challenge: verifier, code_challenge_method: 'plain' }),
     );
     return location?.searchParams.has('code') ?? false;
+  },
+  'pkce-optional-for-confidential': async (server) => {
+    const withoutPkce = { code_challenge: undefined, code_challenge_method: undefined, redirect_uri: WEB_REDIRECT };
+    const confidential = redirectedTo(
+      await authorizeWith(server, { ...withoutPkce, client_id: CLIENTS.basic.client_id }),
+    );
+    const publicClient = redirectedTo(
+      await authorizeWith(server, { code_challenge: undefined, code_challenge_method: undefined }),
+    );
+    return (confidential?.searchParams.has('code') ?? false) && !(publicClient?.searchParams.has('code') ?? false);
   },
   'pkce-method-defaults-plain': async (server) => {
     const location = redirectedTo(await authorizeWith(server, { code_challenge_method: undefined }));

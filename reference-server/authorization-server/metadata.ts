@@ -53,6 +53,9 @@ export function authorizationServerMetadata(ctx: IssuerContext): MetadataDocumen
     delete document.token_endpoint_auth_methods_supported;
   }
   if (defects.has('metadata-empty-arrays')) document.ui_locales_supported = [];
+  if (defects.has('metadata-advertises-legacy-grants')) {
+    document.grant_types_supported = ['authorization_code', 'implicit', 'password'];
+  }
   if (defects.has('metadata-none-alg')) document.token_endpoint_auth_signing_alg_values_supported = ['none'];
   return document;
 }

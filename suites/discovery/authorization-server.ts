@@ -158,6 +158,50 @@ export const explicitCapabilities = check({
   },
 });
 
+/** The grants metadata advertises (RFC 8414 §2 default when absent: authorization_code and implicit). */
+async function advertisedGrants({ discovery }: CheckContext): Promise<unknown[]> {
+  const { metadata } = await discovery.authorizationServerMetadata();
+  const grants = metadata.grant_types_supported;
+  return Array.isArray(grants) ? grants : ['authorization_code', 'implicit'];
+}
+
+export const noPasswordGrant = check({
+  id: 'discovery.as-no-password-grant',
+  title: 'The resource owner password credentials grant is not offered',
+  description: 'RFC 9700 §2.4: the password grant MUST NOT be used; OAuth 2.1 removed it.',
+  requirements: ['BCP-NO-ROPC'],
+  level: 'MUST',
+  needs: ['authorization-server'],
+  async run(ctx) {
+    const grants = await advertisedGrants(ctx);
+    expect.that(
+      !grants.includes('password'),
+      'grant_types_supported lists "password": clients handing user passwords to the AS defeat the point of OAuth; drop it',
+    );
+    return `grant_types_supported = ${JSON.stringify(grants)}`;
+  },
+});
+
+export const noImplicitGrant = check({
+  id: 'discovery.as-no-implicit-grant',
+  title: 'The implicit grant is not advertised',
+  description:
+    'OAuth 2.1 removed the implicit grant (tokens in the front channel); RFC 9700 §2.1.2 says not to use it. ' +
+    "Absent grant_types_supported means RFC 8414's default, which includes implicit.",
+  requirements: ['BCP-NO-IMPLICIT', 'R8414-DEFAULTS'],
+  level: 'SHOULD',
+  needs: ['authorization-server'],
+  async run(ctx) {
+    const grants = await advertisedGrants(ctx);
+    expect.that(
+      !grants.includes('implicit'),
+      `grant_types_supported ${JSON.stringify(grants)} offers "implicit" (explicitly or by RFC 8414's default); ` +
+        'list only the grants an MCP client may use',
+    );
+    return `grant_types_supported = ${JSON.stringify(grants)}`;
+  },
+});
+
 export const scopesPublished = check({
   id: 'discovery.as-scopes-supported',
   title: 'Metadata publishes scopes_supported',

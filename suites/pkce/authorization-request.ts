@@ -21,6 +21,25 @@ export const rejectsMissingChallenge = check({
   },
 });
 
+export const confidentialClientsUsePkce = check({
+  id: 'pkce.required-for-confidential-clients',
+  title: 'A confidential client is also refused without code_challenge',
+  description:
+    'OAuth 2.1 §4.1.1 / §7.5.2: PKCE protects confidential clients against code injection too; an AS may waive it only ' +
+    'where injection is prevented otherwise (e.g. an OpenID nonce), hence SHOULD.',
+  requirements: ['OA21-PKCE-ENFORCE', 'BCP-AS-PKCE'],
+  level: 'SHOULD',
+  needs: ['authorization-code', 'confidential-client'],
+  async run({ oauth: client }) {
+    const authorization = await client.authorize({ client: await client.confidentialClient(), codeChallenge: null });
+    return expect.authorizationRefused(
+      authorization,
+      ['invalid_request'],
+      'A client secret does not stop an attacker from injecting a stolen code into the client; require PKCE of every client',
+    );
+  },
+});
+
 export const rejectsPlain = check({
   id: 'pkce.rejects-plain',
   title: 'code_challenge_method=plain is refused',

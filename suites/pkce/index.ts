@@ -1,5 +1,10 @@
 import type { Suite } from '../suite.ts';
-import { rejectsMissingChallenge, rejectsMissingMethod, rejectsPlain } from './authorization-request.ts';
+import {
+  confidentialClientsUsePkce,
+  rejectsMissingChallenge,
+  rejectsMissingMethod,
+  rejectsPlain,
+} from './authorization-request.ts';
 import {
   rejectsMalformedVerifier,
   rejectsMissingVerifier,
@@ -13,6 +18,7 @@ export const pkceSuite: Suite = {
   name: 'pkce',
   checks: [
     rejectsMissingChallenge,
+    confidentialClientsUsePkce,
     rejectsPlain,
     rejectsMissingMethod,
     s256Roundtrip,
@@ -23,6 +29,7 @@ export const pkceSuite: Suite = {
   ],
   negatives: {
     'pkce.rejects-missing-challenge': { defect: 'pkce-optional' },
+    'pkce.required-for-confidential-clients': { defect: 'pkce-optional-for-confidential' },
     'pkce.rejects-plain': { defect: 'pkce-plain-allowed' },
     'pkce.rejects-missing-method': { defect: 'pkce-method-defaults-plain' },
     'pkce.s256-roundtrip': { defect: 'pkce-s256-hex' },

@@ -15,6 +15,8 @@ import { type OidcProviderPeer, oidcProviderTarget, startOidcProvider } from './
  * `UPDATE_EXAMPLES=1` rewrites the committed example report.
  */
 const KNOWN_DEVIATIONS: Record<string, string> = {
+  'discovery.as-no-implicit-grant': 'grant_types_supported lists "implicit" (WARN)',
+  'pkce.required-for-confidential-clients': 'PKCE is required of public clients only (WARN)',
   'registration.dcr-rejects-http-redirect':
     'accepts http://app.example.com/callback for application_type "web" (OIDC Registration allows it; OAuth 2.1 and MCP do not)',
 };

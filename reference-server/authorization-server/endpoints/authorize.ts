@@ -94,7 +94,7 @@ function validateAuthorizationRequest(
 ): ValidatedRequest {
   singleParam(params, 'state');
   const responseType = checkResponseType(ctx, client, singleParam(params, 'response_type'));
-  const pkce = responseType === 'code' ? checkPkce(ctx, params) : {};
+  const pkce = responseType === 'code' ? checkPkce(ctx, client, params) : {};
   const resource = checkResource(ctx, params.getAll('resource'));
   const scope = checkScope(resource, singleParam(params, 'scope'));
   const loginHint = singleParam(params, 'login_hint');
@@ -127,12 +127,14 @@ type PkceParameters = Pick<AuthorizationDetails, 'codeChallenge' | 'codeChalleng
  * OAuth 2.1 §4.1.1 and RFC 7636 §4.4.1: code_challenge is required, with method S256 only. A missing method would
  * mean plain (RFC 7636 §4.3), which offers no protection when the request is observed, so it is refused too.
  */
-function checkPkce(ctx: IssuerContext, params: URLSearchParams): PkceParameters {
+function checkPkce(ctx: IssuerContext, client: ClientRecord, params: URLSearchParams): PkceParameters {
   const { defects } = ctx;
   const challenge = singleParam(params, 'code_challenge');
   const method = singleParam(params, 'code_challenge_method');
   if (!challenge) {
     if (defects.has('pkce-optional')) return {};
+    const confidential = client.token_endpoint_auth_method !== 'none';
+    if (confidential && defects.has('pkce-optional-for-confidential')) return {};
     throw new OAuthError('invalid_request', 'code_challenge is required (PKCE with code_challenge_method=S256)');
   }
   if (!method && !defects.has('pkce-method-defaults-plain')) {
