@@ -1,6 +1,9 @@
+import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { SPEC_VERSIONS } from '../harness/results.ts';
 import { runConformance } from '../harness/run.ts';
+import { renderMarkdown } from '../reports/markdown.ts';
+import { redact } from '../reports/redact.ts';
 
 /** The embedded reference system is correct: every check PASSes or SKIPs with a reason, on every spec revision. */
 describe('the embedded reference system', () => {
@@ -26,5 +29,13 @@ describe('the embedded reference system', () => {
     const metadata = result.checks.find((check) => check.id === 'discovery.as-metadata-served');
     expect(metadata?.evidence[0]?.request.url).toBe('https://as.reference.test/.well-known/oauth-authorization-server');
     expect(metadata?.evidence[0]?.response?.status).toBe(200);
+  });
+
+  it.runIf(process.env.UPDATE_EXAMPLES === '1')('rewrites reports/examples/reference-system.md', async () => {
+    const result = await runConformance({});
+    await writeFile(
+      new URL('../reports/examples/reference-system.md', import.meta.url),
+      renderMarkdown(redact(result)),
+    );
   });
 });
