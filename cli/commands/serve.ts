@@ -8,6 +8,7 @@ export interface ServeCommandOptions {
 /** `serve`: the reference system on 127.0.0.1 for people to explore; resolves once it has stopped on Ctrl-C. */
 export async function serveCommand(options: ServeCommandOptions, out: OutputStream): Promise<0> {
   const { serveReferenceSystem } = await import('../../reference-server/serve.ts');
+  const { REFERENCE_USERS } = await import('../../reference-server/system.ts');
   const system = await serveReferenceSystem({
     ...(options.port !== undefined ? { port: options.port } : {}),
     interaction: options.autoApprove ? 'auto-approve' : 'interactive',
@@ -28,7 +29,9 @@ export async function serveCommand(options: ServeCommandOptions, out: OutputStre
       `  Point an MCP client (e.g. the MCP Inspector) at ${resource} and follow the sign-in.`,
       options.autoApprove
         ? '  Sign-in and consent are approved automatically (--auto-approve).'
-        : '  Sign-in and consent pages are shown in the browser.',
+        : `  Sign-in and consent pages are shown in the browser. Demo users: ${REFERENCE_USERS.map(
+            (user) => `${user.username} / ${user.password}`,
+          ).join(', ')}.`,
       '',
       'Press Ctrl-C to stop.',
       '',
