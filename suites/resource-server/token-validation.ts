@@ -41,28 +41,41 @@ export const rejectsGarbageToken = check({
   },
 });
 
-export const rejectsBadSignature = check({
+/** A check that alters a valid JWT access token from the target's AS and requires the RS to refuse the result. */
+function rejectsTamperedToken(options: {
+  id: string;
+  title: string;
+  requirements: string[];
+  tamper: (jwt: string) => string;
+  what: string;
+}) {
+  return check({
+    id: options.id,
+    title: options.title,
+    requirements: options.requirements,
+    level: 'MUST',
+    needs: ['resource', 'authorization-code'],
+    async run(ctx) {
+      const token = await userAccessToken(ctx, { needJwt: true });
+      return expectInvalidToken(ctx, options.tamper(token), options.what);
+    },
+  });
+}
+
+export const rejectsBadSignature = rejectsTamperedToken({
   id: 'resource-server.rejects-bad-signature',
   title: 'A token whose signature does not verify is rejected',
   requirements: ['R9068-RS-SIG', 'RS-INVALID-TOKEN-401', 'RS-TOKEN-VALIDATE'],
-  level: 'MUST',
-  needs: ['resource', 'authorization-code'],
-  async run(ctx) {
-    const token = await userAccessToken(ctx, { needJwt: true });
-    return expectInvalidToken(ctx, withBrokenSignature(token), 'a valid token with one signature byte changed');
-  },
+  tamper: withBrokenSignature,
+  what: 'a valid token with one signature byte changed',
 });
 
-export const rejectsUnsigned = check({
+export const rejectsUnsigned = rejectsTamperedToken({
   id: 'resource-server.rejects-alg-none',
   title: 'An unsigned (alg "none") copy of a valid token is rejected',
   requirements: ['R9068-RS-SIG', 'R9068-SIGNED', 'RS-INVALID-TOKEN-401'],
-  level: 'MUST',
-  needs: ['resource', 'authorization-code'],
-  async run(ctx) {
-    const token = await userAccessToken(ctx, { needJwt: true });
-    return expectInvalidToken(ctx, asUnsecuredJwt(token), 'the token re-encoded with alg "none"');
-  },
+  tamper: asUnsecuredJwt,
+  what: 'the token re-encoded with alg "none"',
 });
 
 export const rejectsExpired = check({
