@@ -29,7 +29,7 @@ export async function embeddedSystemUnderTest(options: EmbeddedOptions = {}): Pr
     resource: system.resource,
     issuer: options.tenant ? `${system.issuer}/t/${options.tenant}` : system.issuer,
     scopes: system.scopes,
-    tools: { basic: 'echo', elevated: 'admin_reset' },
+    tools: { basic: { name: 'echo', arguments: { message: 'conformance' } }, elevated: 'admin_reset' },
     alternateResource: system.alternateResource,
     redirectUri: system.clients.public.redirect_uri,
     user: system.user,

@@ -1,6 +1,7 @@
 import { type HttpReply, isJsonObject, parseJson, readReply } from './http.ts';
 import type { SpecVersion } from './results.ts';
 import type { Session } from './session.ts';
+import type { ToolReference } from './target.ts';
 
 /** Streamable HTTP: clients accept both JSON and SSE answers. */
 export const MCP_ACCEPT = 'application/json, text/event-stream';
@@ -62,7 +63,8 @@ export class McpClient {
    * initialize → notifications/initialized → tools/call, all with the same token; answers the first reply that is not
    * a success (so a 401/403 surfaces) or the tools/call reply.
    */
-  async callTool(token: string, name: string, args: Record<string, unknown> = {}): Promise<HttpReply> {
+  async callTool(token: string, tool: ToolReference): Promise<HttpReply> {
+    const { name, arguments: args = {} } = typeof tool === 'string' ? { name: tool } : tool;
     const init = await this.post({ token });
     if (init.status !== 200) return init;
     const sessionId = init.headers.get('mcp-session-id');
@@ -98,4 +100,8 @@ export function rpcMessage(reply: HttpReply): Record<string, unknown> | undefine
 export function resultOf(reply: HttpReply): Record<string, unknown> | undefined {
   const result = rpcMessage(reply)?.result;
   return isJsonObject(result) ? result : undefined;
+}
+
+export function toolName(tool: ToolReference): string {
+  return typeof tool === 'string' ? tool : tool.name;
 }

@@ -96,8 +96,22 @@ export class OAuthClientSide {
         const { token_endpoint_auth_method, ...rest } = declared;
         return { ...rest, auth: token_endpoint_auth_method ?? 'client_secret_basic', source: 'target' as const };
       }
-      return this.registerForRun('confidential', 'client_secret_basic');
+      return this.registerForRun('confidential', await this.secretMethod());
     });
+  }
+
+  /**
+   * The shared-secret method to register with: client_secret_basic when advertised (RFC 8414's default when the list
+   * is absent), else client_secret_post (OAuth 2.1 §2.4.1 requires the AS to accept body credentials).
+   */
+  private async secretMethod(): Promise<ClientAuthMethod> {
+    const { metadata } = await this.discovery.authorizationServerMetadata();
+    const advertised = metadata.token_endpoint_auth_methods_supported;
+    if (!Array.isArray(advertised) || advertised.includes('client_secret_basic')) return 'client_secret_basic';
+    if (advertised.includes('client_secret_post')) return 'client_secret_post';
+    throw new CheckSkipped(
+      `the AS advertises no shared-secret client authentication (token_endpoint_auth_methods_supported = ${JSON.stringify(advertised)})`,
+    );
   }
 
   /** Another public client, distinct from `publicClient()`, for binding checks. */

@@ -81,6 +81,18 @@ describe('runCheck verdicts', () => {
     expect(result.evidence[0]?.request.url).toBe('https://as.reference.test/nowhere');
   });
 
+  it('gives every check the evidence of the shared steps it relied on, even when an earlier check ran them', async () => {
+    const shared = session();
+    const usesChallenge = probe({
+      run: async (ctx) => String((await ctx.discovery.unauthenticated()).reply.status),
+    });
+    const first = await runCheck(usesChallenge, shared);
+    const second = await runCheck(usesChallenge, shared);
+    for (const result of [first, second]) {
+      expect(result.evidence.map((exchange) => exchange.request.url)).toEqual(['https://mcp.reference.test/mcp']);
+    }
+  });
+
   it('restores the clock after a check that moved it', async () => {
     const before = sut.clock!.now();
     await runCheck(probe({ run: async (ctx) => `${ctx.clock!.advance(3_600_000)}` }), session());

@@ -31,13 +31,15 @@ export async function runCheck(check: Check, session: Session): Promise<CheckRes
   let message: string;
   // A check that moves the clock (expiry checks) must not expire what later checks share: time is restored after it.
   const clockBefore = session.sut.clock?.now();
+  // Shared steps the check relied on: their exchanges are part of its evidence.
+  const stepsUsed = new Set<string>();
   try {
     const ctx = createContext(session);
     const observed = await collectExchanges(evidence, () =>
       withDeadline(
         (async () => {
           await assertNeeds(ctx, check.needs);
-          return check.run(ctx);
+          return session.usingSteps(stepsUsed, () => check.run(ctx));
         })(),
         CHECK_TIMEOUT_MS,
       ),
@@ -46,11 +48,12 @@ export async function runCheck(check: Check, session: Session): Promise<CheckRes
     message = observed || 'observed as required';
   } catch (error) {
     ({ status, message } = verdictOf(error, level));
-    if (error instanceof BlockedError) evidence.unshift(...session.stepEvidence(error.step));
+    if (error instanceof BlockedError) stepsUsed.add(error.step);
     if (status === 'FAIL' || status === 'WARN') message = `${check.requirements.join(', ')}: ${message}`;
   } finally {
     if (clockBefore !== undefined) session.sut.clock?.set(clockBefore);
   }
+  evidence.unshift(...session.evidenceOf(stepsUsed));
   return {
     id: check.id,
     suite: check.suite,

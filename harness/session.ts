@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { BlockedError, CheckFailure, CheckSkipped } from './check.ts';
 import type { ManualClock } from './clock.ts';
 import type { LoginDriver } from './login/types.ts';
@@ -20,7 +21,12 @@ export interface SystemUnderTest {
 interface StepRecord {
   promise: Promise<unknown>;
   evidence: RecordedExchange[];
+  /** Steps this step itself used while it ran. */
+  uses: Set<string>;
 }
+
+/** The steps used by whatever runs in this async scope (a check, or a step computing itself). */
+const stepUse = new AsyncLocalStorage<Set<string>>();
 
 /**
  * One run against one system: holds the prerequisite steps (discovery, registration, a first token…) that many checks
@@ -42,10 +48,13 @@ export class Session {
 
   /** Runs `compute` once per run under `name`; a failure becomes a BlockedError for whoever needs the step. */
   step<T>(name: string, compute: () => Promise<T>): Promise<T> {
+    stepUse.getStore()?.add(name);
     let record = this.#steps.get(name);
     if (!record) {
       const evidence: RecordedExchange[] = [];
-      const promise = collectExchanges(evidence, compute).catch((error: unknown) => {
+      const uses = new Set<string>();
+      const work = () => stepUse.run(uses, () => collectExchanges(evidence, compute));
+      const promise = work().catch((error: unknown) => {
         if (error instanceof CheckSkipped || error instanceof BlockedError) throw error;
         const reason =
           error instanceof CheckFailure || error instanceof Error
@@ -54,7 +63,7 @@ export class Session {
         throw new BlockedError(name, reason);
       });
       promise.catch(() => {});
-      record = { promise, evidence };
+      record = { promise, evidence, uses };
       this.#steps.set(name, record);
     }
     return record.promise as Promise<T>;
@@ -63,5 +72,31 @@ export class Session {
   /** Evidence recorded by a step, shown when a check is blocked by it. */
   stepEvidence(name: string): RecordedExchange[] {
     return this.#steps.get(name)?.evidence ?? [];
+  }
+
+  /** Runs `work`, adding to `used` the name of every shared step it calls. */
+  usingSteps<T>(used: Set<string>, work: () => Promise<T>): Promise<T> {
+    return stepUse.run(used, work);
+  }
+
+  /**
+   * The evidence behind `steps` and the steps they in turn used, in the order it was recorded: what a check relied
+   * on without fetching it itself (a step runs once per run, so its exchanges live with the step).
+   */
+  evidenceOf(steps: Iterable<string>): RecordedExchange[] {
+    return this.#withDependencies(new Set(steps))
+      .flatMap((name) => this.stepEvidence(name))
+      .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+
+  #withDependencies(used: Set<string>): string[] {
+    const all = new Set<string>();
+    const visit = (name: string) => {
+      if (all.has(name)) return;
+      all.add(name);
+      for (const dependency of this.#steps.get(name)?.uses ?? []) visit(dependency);
+    };
+    for (const name of used) visit(name);
+    return [...all];
   }
 }

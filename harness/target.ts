@@ -40,6 +40,13 @@ const browserStep = z.union([
   z.strictObject({ waitFor: z.string().min(1), optional: z.boolean().optional() }),
 ]);
 
+/** A tool by name, or by name with the arguments to call it with. */
+const toolReference = z.union([
+  z.string().min(1),
+  z.strictObject({ name: z.string().min(1), arguments: z.record(z.string(), z.unknown()).optional() }),
+]);
+export type ToolReference = z.output<typeof toolReference>;
+
 const login = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('auto') }),
   z.strictObject({
@@ -65,7 +72,7 @@ export const targetFileSchema = z
     timeoutMs: z.number().int().positive().max(120_000).default(10_000),
     scopes: z.strictObject({ basic: z.string().min(1), elevated: z.string().min(1).optional() }).optional(),
     /** MCP tools the harness may call: one the basic scope allows, one that needs the elevated scope. */
-    tools: z.strictObject({ basic: z.string().min(1).optional(), elevated: z.string().min(1).optional() }).optional(),
+    tools: z.strictObject({ basic: toolReference.optional(), elevated: toolReference.optional() }).optional(),
     /** A second resource registered at the same AS: a token for it must not work at `resource`. */
     alternateResource: httpUrl.optional(),
     clients: z

@@ -172,7 +172,8 @@ export const rejectsImplicit = check({
   id: 'authorization-code.rejects-implicit',
   title: 'response_type=token is refused; no token leaves the authorization endpoint',
   description:
-    'OAuth 2.1 §10.1 drops the implicit grant; an unsupported response_type is answered unsupported_response_type.',
+    'OAuth 2.1 §10.1 drops the implicit grant; response_type=token is refused with an error response (§4.1.2.1: ' +
+    'unsupported_response_type, or invalid_request for an invalid parameter value), never with a token.',
   requirements: ['OA21-AUTHZ-ERRORS', 'BCP-NO-IMPLICIT'],
   level: 'MUST',
   needs: ['authorization-code'],
@@ -186,7 +187,7 @@ export const rejectsImplicit = check({
     );
     return expect.authorizationRefused(
       authorization,
-      ['unsupported_response_type', 'unauthorized_client'],
+      ['unsupported_response_type', 'unauthorized_client', 'invalid_request'],
       'OAuth 2.1 supports only response_type=code',
     );
   },

@@ -86,6 +86,13 @@ export const invalidClient401 = check({
   level: 'MUST',
   needs: ['authorization-code', 'confidential-client'],
   async run(ctx) {
+    const { metadata } = await ctx.discovery.authorizationServerMetadata();
+    const methods = metadata.token_endpoint_auth_methods_supported;
+    if (Array.isArray(methods) && !methods.includes('client_secret_basic')) {
+      ctx.skip(
+        `the AS does not offer client_secret_basic (token_endpoint_auth_methods_supported = ${JSON.stringify(methods)})`,
+      );
+    }
     const authorization = await confidentialClientCode(ctx);
     const impostor = { ...authorization.client, client_secret: `wrong-${crypto.randomUUID()}` };
     const reply = await ctx.oauth.redeem(authorization, { client: impostor, auth: 'client_secret_basic' });

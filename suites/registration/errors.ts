@@ -36,10 +36,10 @@ export const rejectsInconsistentTypes = check({
   id: 'registration.dcr-rejects-inconsistent-types',
   title: 'grant_types and response_types that contradict each other are refused',
   description:
-    'RFC 7591 §2.1, §3.2.2: grant_types ["authorization_code"] goes with response_types ["code"]; ' +
-    'an inconsistent pair is invalid_client_metadata.',
+    'RFC 7591 §2.1: a server SHOULD keep clients from registering an inconsistent grant_types/response_types pair ' +
+    '(authorization_code goes with code), for example with invalid_client_metadata (§3.2.2).',
   requirements: ['R7591-ERR-METADATA'],
-  level: 'MUST',
+  level: 'SHOULD',
   needs: ['dcr'],
   async run({ oauth, target }) {
     const reply = await oauth.register(publicClientMetadata(target.redirectUri, { response_types: ['token'] }));
