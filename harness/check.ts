@@ -15,7 +15,10 @@ export type Need =
   | 'second-client' // a second client can be registered or is declared
   | 'controllable-clock' // the harness controls the target's clock (the embedded reference system)
   | 'elevated-scope' // the target declares an elevated scope and a tool needing it
-  | 'alternate-resource'; // a second resource at the same AS is declared
+  | 'alternate-resource' // a second resource at the same AS is declared
+  | 'token-lab' // the target declares tokenLab.issuer and its RS accepts a valid lab token
+  | 'downstream' // the target declares a tool that calls a downstream service the harness observes
+  | 'sessions'; // the MCP server issues an Mcp-Session-Id on initialize
 
 export interface CheckDefinition {
   /** `<suite>.<name>`, stable across releases: reports and baselines key on it. */

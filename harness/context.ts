@@ -1,13 +1,16 @@
-import { CheckSkipped, type Need } from './check.ts';
+import { BlockedError, CheckFailure, CheckSkipped, type Need } from './check.ts';
 import type { ManualClock } from './clock.ts';
 import { Discovery } from './discovery.ts';
+import type { DownstreamObserver } from './downstream.ts';
 import { type Expect, expect } from './expect.ts';
-import { McpClient } from './mcp.ts';
+import { describeReply } from './http.ts';
+import { McpClient, type McpSession } from './mcp.ts';
 import type { Fetch } from './network/types.ts';
 import { OAuthClientSide } from './oauth.ts';
 import type { SpecVersion } from './results.ts';
 import type { Session } from './session.ts';
 import type { TargetFile } from './target.ts';
+import type { TokenLab } from './token-lab/index.ts';
 
 /** What a check gets: the target, helpers that speak the protocols (recording evidence), and assertions. */
 export interface CheckContext {
@@ -22,6 +25,10 @@ export interface CheckContext {
   clock: ManualClock | undefined;
   /** Ends the check as not applicable to this target. */
   skip(reason: string): never;
+  /** The harness's test issuer, once the RS has been seen to accept a valid token from it. */
+  tokenLab(): Promise<TokenLab>;
+  /** The observer standing in for the service the target's downstream tool calls. */
+  downstream(): DownstreamObserver;
 }
 
 export function createContext(session: Session): CheckContext {
@@ -38,7 +45,31 @@ export function createContext(session: Session): CheckContext {
     skip(reason: string): never {
       throw new CheckSkipped(reason);
     },
+    tokenLab: () => trustedTokenLab(session),
+    downstream() {
+      if (!session.sut.downstream) throw new CheckSkipped('the target declares no "downstream" tool and URL');
+      return session.sut.downstream;
+    },
   };
+}
+
+/**
+ * The token lab, after one shared step proved the RS accepts a valid lab token; without that proof every lab check
+ * would "pass" on an RS that simply refuses everything from the lab.
+ */
+function trustedTokenLab(session: Session): Promise<TokenLab> {
+  const lab = session.sut.tokenLab;
+  if (!lab) throw new CheckSkipped('the target declares no "tokenLab.issuer"');
+  return session.step('token lab trust', async () => {
+    const reply = await new McpClient(session).post({ token: await lab.mint() });
+    if (reply.status !== 200) {
+      throw new CheckFailure(
+        `the MCP server refused a valid token from the token lab (${describeReply(reply)}); start it trusting ` +
+          `${lab.issuer} (metadata at its RFC 8414 well-known URL) with audience ${lab.audience}`,
+      );
+    }
+    return lab;
+  });
 }
 
 /** Throws CheckSkipped for an unmet need (or BlockedError when finding out failed). */
@@ -89,5 +120,25 @@ async function assertNeed(ctx: CheckContext, need: Need): Promise<void> {
     case 'alternate-resource':
       if (!ctx.target.alternateResource) ctx.skip('the target declares no "alternateResource" at the same AS');
       return;
+    case 'token-lab':
+      await ctx.tokenLab();
+      return;
+    case 'downstream':
+      ctx.downstream();
+      return;
+    case 'sessions':
+      await mcpSession(ctx);
+      return;
   }
+}
+
+/** A session opened with the run's user token; SKIPs on servers that issue no Mcp-Session-Id. */
+export async function mcpSession(ctx: CheckContext): Promise<McpSession & { sessionId: string }> {
+  const { accessToken } = await ctx.oauth.userTokens();
+  const session = await ctx.mcp.openSession(accessToken);
+  if (session.reply.status !== 200) {
+    throw new BlockedError('MCP session', `initialize with a valid token answered ${describeReply(session.reply)}`);
+  }
+  if (!session.sessionId) ctx.skip('the MCP server issues no Mcp-Session-Id (stateless); session checks do not apply');
+  return { ...session, sessionId: session.sessionId };
 }

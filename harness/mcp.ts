@@ -28,6 +28,14 @@ export interface McpRequestOptions {
   /** Extra query parameters on the MCP URL (e.g. a token where it must not be). */
   query?: Record<string, string>;
   headers?: Record<string, string>;
+  method?: 'GET' | 'POST' | 'DELETE';
+}
+
+export interface McpSession {
+  /** The Mcp-Session-Id the server issued on initialize (stateless servers issue none). */
+  sessionId?: string;
+  protocolVersion?: string;
+  reply: HttpReply;
 }
 
 /** The MCP server as the harness speaks to it: raw JSON-RPC over Streamable HTTP, every exchange recorded. */
@@ -50,39 +58,43 @@ export class McpClient {
     };
     const authorization = options.authorization ?? (options.token ? `Bearer ${options.token}` : undefined);
     if (authorization !== undefined) headers.authorization = authorization;
-    const body = options.body ?? initializeRequest(this.session.spec);
+    const method = options.method ?? 'POST';
+    const body = method === 'POST' ? (options.body ?? initializeRequest(this.session.spec)) : undefined;
     const response = await this.session.sut.network.fetch(url, {
-      method: 'POST',
+      method,
       headers,
-      body: typeof body === 'string' ? body : JSON.stringify(body),
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     return readReply(response, url.href);
+  }
+
+  /** initialize → notifications/initialized with `token`; the session the server issued, if any. */
+  async openSession(token: string): Promise<McpSession> {
+    const reply = await this.post({ token });
+    const sessionId = reply.headers.get('mcp-session-id') ?? undefined;
+    const negotiated = resultOf(reply)?.protocolVersion;
+    const session: McpSession = {
+      reply,
+      ...(sessionId ? { sessionId } : {}),
+      ...(typeof negotiated === 'string' ? { protocolVersion: negotiated } : {}),
+    };
+    if (reply.status !== 200) return session;
+    await this.post({
+      token,
+      headers: sessionHeaders(session),
+      body: { jsonrpc: '2.0', method: 'notifications/initialized' },
+    });
+    return session;
   }
 
   /**
    * initialize → notifications/initialized → tools/call, all with the same token; answers the first reply that is not
    * a success (so a 401/403 surfaces) or the tools/call reply.
    */
-  async callTool(token: string, tool: ToolReference): Promise<HttpReply> {
-    const { name, arguments: args = {} } = typeof tool === 'string' ? { name: tool } : tool;
-    const init = await this.post({ token });
-    if (init.status !== 200) return init;
-    const sessionId = init.headers.get('mcp-session-id');
-    const negotiated = resultOf(init)?.protocolVersion;
-    const headers: Record<string, string> = {};
-    if (sessionId) headers['mcp-session-id'] = sessionId;
-    if (typeof negotiated === 'string') headers['mcp-protocol-version'] = negotiated;
-    const initialized = await this.post({
-      token,
-      headers,
-      body: { jsonrpc: '2.0', method: 'notifications/initialized' },
-    });
-    if (initialized.status >= 300) return initialized;
-    return this.post({
-      token,
-      headers,
-      body: { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name, arguments: args } },
-    });
+  async callTool(token: string, tool: ToolReference, options: { session?: McpSession } = {}): Promise<HttpReply> {
+    const session = options.session ?? (await this.openSession(token));
+    if (session.reply.status !== 200) return session.reply;
+    return this.post({ token, headers: sessionHeaders(session), body: toolsCall(tool) });
   }
 }
 
@@ -104,4 +116,17 @@ export function resultOf(reply: HttpReply): Record<string, unknown> | undefined 
 
 export function toolName(tool: ToolReference): string {
   return typeof tool === 'string' ? tool : tool.name;
+}
+
+/** The headers that carry a session on every later request (MCP Streamable HTTP §Session Management). */
+export function sessionHeaders(session: Omit<McpSession, 'reply'>): Record<string, string> {
+  return {
+    ...(session.sessionId ? { 'mcp-session-id': session.sessionId } : {}),
+    ...(session.protocolVersion ? { 'mcp-protocol-version': session.protocolVersion } : {}),
+  };
+}
+
+export function toolsCall(tool: ToolReference, id = 2) {
+  const { name, arguments: args = {} } = typeof tool === 'string' ? { name: tool } : tool;
+  return { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } };
 }

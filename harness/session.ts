@@ -1,12 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BlockedError, CheckFailure, CheckSkipped } from './check.ts';
 import type { ManualClock } from './clock.ts';
+import type { DownstreamObserver } from './downstream.ts';
 import type { LoginDriver } from './login/types.ts';
 import type { Network } from './network/network.ts';
 import { collectExchanges } from './network/network.ts';
 import type { RecordedExchange } from './network/types.ts';
 import type { SpecVersion } from './results.ts';
 import type { TargetFile } from './target.ts';
+import type { TokenLab } from './token-lab/index.ts';
 
 /** What a run talks to: the validated target, the network that reaches it, and the user agent that logs in. */
 export interface SystemUnderTest {
@@ -15,6 +17,10 @@ export interface SystemUnderTest {
   login: LoginDriver;
   /** Present only when the harness controls the target's time (the embedded reference system). */
   clock?: ManualClock;
+  /** The test issuer the harness serves (target `tokenLab`). */
+  tokenLab?: TokenLab;
+  /** The observer standing in for the downstream service (target `downstream`). */
+  downstream?: DownstreamObserver;
   close(): Promise<void>;
 }
 

@@ -70,7 +70,14 @@ export const targetFileSchema = z
     /** Extra hosts (`host:port`) the harness may contact besides those of `resource`, `issuer` and `tokenLab.issuer`. */
     allowHosts: z.array(z.string().min(1)).optional(),
     timeoutMs: z.number().int().positive().max(120_000).default(10_000),
-    scopes: z.strictObject({ basic: z.string().min(1), elevated: z.string().min(1).optional() }).optional(),
+    scopes: z
+      .strictObject({
+        basic: z.string().min(1),
+        elevated: z.string().min(1).optional(),
+        /** The server declares a scope hierarchy: the elevated scope also grants what the basic one does. */
+        elevatedIncludesBasic: z.boolean().optional(),
+      })
+      .optional(),
     /** MCP tools the harness may call: one the basic scope allows, one that needs the elevated scope. */
     tools: z.strictObject({ basic: toolReference.optional(), elevated: toolReference.optional() }).optional(),
     /** A second resource registered at the same AS: a token for it must not work at `resource`. */
@@ -86,7 +93,16 @@ export const targetFileSchema = z
     redirectUri: httpUrl.default('http://127.0.0.1:5555/callback'),
     user: z.strictObject({ username: z.string().min(1), password: z.string() }).optional(),
     login: login.default({ mode: 'auto' }),
-    tokenLab: z.strictObject({ issuer: httpUrl }).optional(),
+    /** A test issuer the harness serves during the run; the RS under test must trust it (see README). */
+    tokenLab: z
+      .strictObject({
+        issuer: httpUrl,
+        /** Claims the RS demands of tokens from this issuer (e.g. {"acr": "…"}); the lab puts them in its tokens. */
+        requiredClaims: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      })
+      .optional(),
+    /** A tool that calls `url` on behalf of the user; the harness serves an observer at `url` during the run. */
+    downstream: z.strictObject({ url: httpUrl, tool: toolReference }).optional(),
     suites: z.array(z.enum(SUITE_NAMES)).optional(),
   })
   .refine((target) => target.resource !== undefined || target.issuer !== undefined, {
