@@ -2,6 +2,7 @@ import { type Challenge, parseChallenges } from './challenges.ts';
 import { CheckFailure, CheckSkipped } from './check.ts';
 import { describeReply, type HttpReply, isJsonObject, readReply } from './http.ts';
 import { initializeRequest, MCP_ACCEPT } from './mcp.ts';
+import { NetworkError } from './network/network.ts';
 import type { Session } from './session.ts';
 import { appendWellKnown, hasPath, insertWellKnown, rootWellKnown } from './well-known.ts';
 
@@ -52,6 +53,17 @@ export class Discovery {
     return readReply(await this.fetch(url, { headers: { accept: 'application/json' } }), url);
   }
 
+  /** One candidate of a discovery sequence: a failure to fetch it is noted in `tried` and the sequence goes on. */
+  private async tryGetJson(url: string, tried: string[]): Promise<HttpReply | undefined> {
+    try {
+      return await this.getJson(url);
+    } catch (error) {
+      if (!(error instanceof NetworkError)) throw error;
+      tried.push(`${url} → ${error.message}`);
+      return undefined;
+    }
+  }
+
   /** An MCP `initialize` POST with no credentials: the request every client starts with. */
   unauthenticated(): Promise<UnauthenticatedObservation> {
     return this.session.step('unauthenticated MCP request', async () => {
@@ -80,9 +92,9 @@ export class Discovery {
       if (hasPath(resource)) candidates.push(['root', rootWellKnown(resource, PRM_SUFFIX)]);
       const tried: string[] = [];
       for (const [source, url] of candidates) {
-        const reply = await this.getJson(url);
-        if (reply.status === 200 && isJsonObject(reply.json)) return { source, url, reply, metadata: reply.json };
-        tried.push(`${url} → ${describeReply(reply)}`);
+        const reply = await this.tryGetJson(url, tried);
+        if (reply?.status === 200 && isJsonObject(reply.json)) return { source, url, reply, metadata: reply.json };
+        if (reply) tried.push(`${url} → ${describeReply(reply)}`);
       }
       throw new CheckFailure(`no protected resource metadata found; tried ${tried.join('; ')}`);
     });
@@ -107,9 +119,10 @@ export class Discovery {
       const issuer = await this.issuer();
       const tried: string[] = [];
       for (const [kind, url] of metadataCandidates(issuer)) {
-        const reply = await this.getJson(url);
-        if (reply.status === 200 && isJsonObject(reply.json)) return { kind, issuer, url, reply, metadata: reply.json };
-        tried.push(`${url} → ${describeReply(reply)}`);
+        const reply = await this.tryGetJson(url, tried);
+        if (reply?.status === 200 && isJsonObject(reply.json))
+          return { kind, issuer, url, reply, metadata: reply.json };
+        if (reply) tried.push(`${url} → ${describeReply(reply)}`);
       }
       throw new CheckFailure(`no authorization server metadata for ${issuer}; tried ${tried.join('; ')}`);
     });
@@ -122,10 +135,14 @@ export class Discovery {
       const urls = hasPath(issuer)
         ? [insertWellKnown(issuer, OIDC_SUFFIX), appendWellKnown(issuer, OIDC_SUFFIX)]
         : [appendWellKnown(issuer, OIDC_SUFFIX)];
+      const broken: string[] = [];
       for (const url of urls) {
-        const reply = await this.getJson(url);
-        if (reply.status === 200 && isJsonObject(reply.json)) return { url, reply, metadata: reply.json };
+        const reply = await this.tryGetJson(url, broken);
+        if (reply?.status === 200 && isJsonObject(reply.json)) return { url, reply, metadata: reply.json };
       }
+      // Absent (an HTTP answer without a document) is fine; an answer that could not even be read is not.
+      if (broken.length > 0)
+        throw new CheckFailure(`the OpenID discovery document could not be read: ${broken.join('; ')}`);
       return undefined;
     });
   }

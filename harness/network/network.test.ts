@@ -15,6 +15,8 @@ function networkWithEcho(options: ConstructorParameters<typeof Network>[0] = {})
     if (url.pathname === '/loop') return new Response(null, { status: 302, headers: { location: '/loop' } });
     if (url.pathname === '/big') return new Response('x'.repeat(2048));
     if (url.pathname === '/slow') return new Promise<Response>(() => {});
+    if (url.pathname === '/endless')
+      return new Response(new ReadableStream({ start: (c) => c.enqueue(new Uint8Array(8)) }));
     return json({ path: url.pathname, method: request.method, body: request.body ? await request.text() : null });
   });
   return network;
@@ -66,6 +68,7 @@ describe('Network', () => {
     const network = networkWithEcho({ maxResponseBytes: 1024, timeoutMs: 50 });
     await expect(network.fetch('https://as.example.test/big')).rejects.toThrow(/larger than 1024 bytes/);
     await expect(network.fetch('https://as.example.test/slow')).rejects.toThrow(/no answer within 50 ms/);
+    await expect(network.fetch('https://as.example.test/endless')).rejects.toThrow(/body did not end in time/);
   });
 
   it('applies fault hooks: latency, a substituted answer, a dropped connection; removable', async () => {

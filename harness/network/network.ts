@@ -149,7 +149,11 @@ export class Network {
     };
     try {
       const raw = await this.#dispatch(request, url);
-      const { response, body } = await limitBody(raw, this.maxResponseBytes, request.url);
+      const { response, body } = await limitBody(raw, {
+        maxBytes: this.maxResponseBytes,
+        deadline: startedAt + this.timeoutMs,
+        url: request.url,
+      });
       finish({
         response: { status: response.status, headers: headersToRecord(response.headers), body: clip(body) },
       });
@@ -208,12 +212,15 @@ async function withTimeout<T>(work: Promise<T>, ms: number, url: string): Promis
   }
 }
 
-async function limitBody(
-  response: Response,
-  maxBytes: number,
-  url: string,
-): Promise<{ response: Response; body: string }> {
-  const bytes = await readCapped(response, maxBytes, url);
+interface BodyLimits {
+  maxBytes: number;
+  /** Epoch ms by which the whole body must have arrived (a response that never ends is cut off). */
+  deadline: number;
+  url: string;
+}
+
+async function limitBody(response: Response, limits: BodyLimits): Promise<{ response: Response; body: string }> {
+  const bytes = await readCapped(response, limits);
   const nullBody = response.status === 204 || response.status === 304 || (response.status >= 300 && bytes.length === 0);
   const copy = new Response(nullBody ? null : bytes, {
     status: response.status,
@@ -223,17 +230,20 @@ async function limitBody(
   return { response: copy, body: new TextDecoder().decode(bytes) };
 }
 
-async function readCapped(response: Response, maxBytes: number, url: string): Promise<Uint8Array<ArrayBuffer>> {
+async function readCapped(
+  response: Response,
+  { maxBytes, deadline, url }: BodyLimits,
+): Promise<Uint8Array<ArrayBuffer>> {
   if (!response.body) return new Uint8Array(new ArrayBuffer(0));
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await readBefore(reader, deadline, url);
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel();
+      await reader.cancel().catch(() => {});
       throw new NetworkError(`${url}: response body larger than ${maxBytes} bytes`, url);
     }
     chunks.push(value);
@@ -245,6 +255,33 @@ async function readCapped(response: Response, maxBytes: number, url: string): Pr
     offset += chunk.byteLength;
   }
   return out;
+}
+
+/** One read of the body, or a NetworkError when the deadline passes first (the stream is then cancelled). */
+async function readBefore(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  deadline: number,
+  url: string,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new NetworkError(`${url}: the response body did not end in time`, url)),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  try {
+    return await Promise.race([reader.read(), late]);
+  } catch (error) {
+    await reader.cancel().catch(() => {});
+    if (error instanceof NetworkError) throw error;
+    throw new NetworkError(
+      `${url}: the response body broke off (${error instanceof Error ? error.message : String(error)})`,
+      url,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function describeRequest(request: Request): Promise<RecordedRequest> {

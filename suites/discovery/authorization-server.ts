@@ -1,4 +1,4 @@
-import { check } from '../../harness/check.ts';
+import { check, observeStep } from '../../harness/check.ts';
 import type { CheckContext } from '../../harness/context.ts';
 import { AS_SUFFIX } from '../../harness/discovery.ts';
 import { expect } from '../../harness/expect.ts';
@@ -288,7 +288,7 @@ export const openidConsistent = check({
   level: 'MUST',
   needs: ['authorization-server'],
   async run({ discovery, skip }) {
-    const openid = await discovery.openidConfiguration();
+    const openid = await observeStep(discovery.openidConfiguration());
     if (!openid) return skip('the AS serves no OpenID discovery document (RFC 8414 metadata alone is enough)');
     const issuer = await discovery.issuer();
     expect.that(
