@@ -3,7 +3,7 @@ import { base64url, type CryptoKey } from 'jose';
 import type { LabSigningAlg } from './keys.ts';
 
 /** Produces the signature bytes over a JWS signing input. */
-export type Signer = (signingInput: Uint8Array) => Promise<Uint8Array>;
+export type Signer = (signingInput: Uint8Array<ArrayBuffer>) => Promise<Uint8Array>;
 
 const WEB_CRYPTO_PARAMS: Record<LabSigningAlg, AlgorithmIdentifier | EcdsaParams> = {
   // RFC 7518 §3.4: ECDSA P-256 SHA-256, signature = R || S (WebCrypto's raw form).

@@ -21,32 +21,30 @@ export interface SigningVariant {
   sign: Signer;
 }
 
-function listedKid(kid: string, pair: LabKeyPair): SigningVariant {
-  return { header: { alg: pair.alg, kid }, sign: asymmetricSigner(pair.alg, pair.privateKey) };
+/** Signs with `pair`, announcing its alg and the given header members. */
+function signedBy(pair: LabKeyPair, members: Record<string, unknown>): SigningVariant {
+  return { header: { alg: pair.alg, ...members }, sign: asymmetricSigner(pair.alg, pair.privateKey) };
 }
 
 export function signingVariant(key: LabKey, keys: LabKeyring, attackerJwksUri: string): SigningVariant {
   const { es256, rs256, foreign, unlisted, attacker } = keys;
   switch (key) {
     case 'es256':
-      return listedKid(es256.kid, es256);
+      return signedBy(es256, { kid: es256.kid });
     case 'rs256':
-      return listedKid(rs256.kid, rs256);
+      return signedBy(rs256, { kid: rs256.kid });
     case 'foreign':
-      return listedKid(es256.kid, foreign);
+      return signedBy(foreign, { kid: es256.kid });
     case 'unlisted':
-      return listedKid(unlisted.kid, unlisted);
+      return signedBy(unlisted, { kid: unlisted.kid });
     case 'none':
       // The kid names a listed key, so a verifier that looks the key up first still reaches the `alg` decision.
       return { header: { alg: 'none', kid: es256.kid }, sign: emptySigner };
     case 'hs256-public-key':
       return { header: { alg: 'HS256', kid: es256.kid }, sign: hmacSigner(keys.es256PublicPem) };
     case 'embedded-jwk':
-      return { header: { alg: attacker.alg, jwk: attacker.bareJwk }, sign: asymmetricSigner('ES256', attacker.privateKey) };
+      return signedBy(attacker, { jwk: attacker.bareJwk });
     case 'jku':
-      return {
-        header: { alg: attacker.alg, jku: attackerJwksUri, kid: attacker.kid },
-        sign: asymmetricSigner('ES256', attacker.privateKey),
-      };
+      return signedBy(attacker, { jku: attackerJwksUri, kid: attacker.kid });
   }
 }
