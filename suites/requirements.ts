@@ -8,4 +8,14 @@ export const ADDED_REQUIREMENTS: Record<string, { keyword: string; text: string;
     text: 'A published JWK Set (jwks_uri) contains no private key members (d, p, q, dp, dq, qi, k)',
     source: 'RFC 7517 §9.2; RFC 7518 §6.2.2, §6.3.2, §6.4',
   },
+  'R7515-CRIT': {
+    keyword: 'MUST',
+    text: 'A JWS whose crit header lists an extension the recipient does not understand and process is rejected',
+    source: 'RFC 7515 §4.1.11',
+  },
+  'R9110-SCHEME-CASE': {
+    keyword: 'MUST',
+    text: 'The auth-scheme of the Authorization header is matched case-insensitively ("bearer" = "Bearer")',
+    source: 'RFC 9110 §11.1; RFC 6750 §2.1',
+  },
 };

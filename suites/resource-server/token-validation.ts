@@ -2,8 +2,8 @@ import { replyBearerChallenge } from '../../harness/challenges.ts';
 import { check } from '../../harness/check.ts';
 import { expect } from '../../harness/expect.ts';
 import { describeReply } from '../../harness/http.ts';
-import { rpcMessage, toolName } from '../../harness/mcp.ts';
-import { expectInvalidToken, requireInvalidTokenChallenge } from './challenge.ts';
+import { toolName } from '../../harness/mcp.ts';
+import { expectInvalidToken, requireInvalidTokenChallenge, requireServed } from './replies.ts';
 import { asUnsecuredJwt, userAccessToken, withBrokenSignature } from './tokens.ts';
 
 export const acceptsValidToken = check({
@@ -16,14 +16,12 @@ export const acceptsValidToken = check({
     const token = await userAccessToken(ctx);
     const tool = ctx.target.tools?.basic;
     const reply = tool ? await ctx.mcp.callTool(token, tool) : await ctx.mcp.post({ token });
-    expect.that(
-      reply.status === 200,
-      `a valid token for ${ctx.target.resource} was answered ${describeReply(reply)}; check the audience and issuer ` +
-        'the server expects',
-    );
-    const message = rpcMessage(reply);
-    expect.that(message && !('error' in message), `the MCP call returned ${reply.text.slice(0, 200)}`);
     // A tool result with isError is the tool's own outcome: the token was accepted either way.
+    requireServed(
+      reply,
+      `a valid token for ${ctx.target.resource}`,
+      'Check the audience and issuer the server expects.',
+    );
     return tool ? `tools/call ${toolName(tool)} was answered; the token was accepted` : 'initialize succeeded';
   },
 });
