@@ -238,7 +238,19 @@ export class OAuthClientSide {
     client: OAuthClient,
     auth: ClientAuthMethod = client.auth,
   ): Promise<HttpReply> {
-    const endpoint = await this.discovery.endpoint('token_endpoint');
+    return this.authenticatedPost(await this.discovery.endpoint('token_endpoint'), params, client, auth);
+  }
+
+  /**
+   * A form POST to an AS endpoint (token, revocation, introspection) with the client's authentication: HTTP Basic,
+   * credentials in the body, or just client_id for public clients (RFC 6749 §2.3, OAuth 2.1 §2.4).
+   */
+  async authenticatedPost(
+    endpoint: string,
+    params: Record<string, string | null | undefined>,
+    client: OAuthClient,
+    auth: ClientAuthMethod = client.auth,
+  ): Promise<HttpReply> {
     const body = new URLSearchParams();
     for (const [name, value] of Object.entries(params))
       if (value !== null && value !== undefined) body.set(name, value);

@@ -1,3 +1,4 @@
+import { replyBearerChallenge } from '../../harness/challenges.ts';
 import { check } from '../../harness/check.ts';
 import { expect } from '../../harness/expect.ts';
 import { describeReply } from '../../harness/http.ts';
@@ -74,15 +75,39 @@ export const challengeNamesScope = check({
   },
 });
 
+const UNKNOWN_TOKEN = 'mcp-auth-conformance-unknown-token';
+
 export const invalidTokenChallenge = check({
   id: 'resource-server.invalid-token-challenge',
-  title: 'A rejected token gets 401 with error="invalid_token" and the resource_metadata pointer',
+  title: 'A rejected token gets 401 with error="invalid_token"',
   requirements: ['RS-ERR-OAUTH21-5.3', 'R9068-RS-ERROR', 'RS-INVALID-TOKEN-401'],
   level: 'MUST',
   needs: ['resource'],
   async run(ctx) {
-    const reply = await ctx.mcp.post({ token: 'mcp-auth-conformance-unknown-token' });
+    const reply = await ctx.mcp.post({ token: UNKNOWN_TOKEN });
     await requireInvalidTokenChallenge(reply, 'an unknown token');
     return `WWW-Authenticate: ${reply.headers.get('www-authenticate')}`;
+  },
+});
+
+export const invalidTokenPointsToMetadata = check({
+  id: 'resource-server.invalid-token-resource-metadata',
+  title: 'The invalid_token challenge carries the resource_metadata pointer',
+  description:
+    'RFC 9728 §5.1: a client recovering from a refused token rediscovers the authorization server through it. ' +
+    'Required on every 401 by 2025-06-18; one of two discovery mechanisms since 2025-11-25.',
+  requirements: ['RS-401-WWW-AUTH', 'R9728-WWW-AUTH-PARAM', 'RS-PRM-DISCOVERY-MECH'],
+  level: 'MUST',
+  levelBySpec: { '2025-11-25': 'SHOULD', '2026-07-28': 'SHOULD' },
+  needs: ['resource'],
+  async run(ctx) {
+    const reply = await ctx.mcp.post({ token: UNKNOWN_TOKEN });
+    await requireInvalidTokenChallenge(reply, 'an unknown token');
+    const challenge = await replyBearerChallenge(reply);
+    expect.that(
+      challenge?.parameters.resource_metadata,
+      `the invalid_token challenge lacks resource_metadata (WWW-Authenticate: ${reply.headers.get('www-authenticate')})`,
+    );
+    return `resource_metadata="${challenge.parameters.resource_metadata}"`;
   },
 });

@@ -3,6 +3,7 @@ import {
   bearerChallengePresent,
   challengeNamesScope,
   invalidTokenChallenge,
+  invalidTokenPointsToMetadata,
   noErrorCodeWithoutCredentials,
   rejectsMissingToken,
 } from './challenge.ts';
@@ -58,6 +59,7 @@ export const resourceServerSuite: Suite = {
     noErrorCodeWithoutCredentials,
     challengeNamesScope,
     invalidTokenChallenge,
+    invalidTokenPointsToMetadata,
     acceptsValidToken,
     rejectsGarbageToken,
     rejectsBadSignature,
@@ -110,6 +112,7 @@ export const resourceServerSuite: Suite = {
     'resource-server.no-error-without-credentials': { defect: 'rs-error-code-without-credentials' },
     'resource-server.challenge-scope': { defect: 'rs-challenge-no-scope' },
     'resource-server.invalid-token-challenge': { defect: 'rs-invalid-token-no-error-code' },
+    'resource-server.invalid-token-resource-metadata': { defect: 'challenge-without-resource-metadata' },
     'resource-server.accepts-valid-token': { defect: 'rs-audience-trailing-slash' },
     'resource-server.rejects-malformed-token': { defect: 'rs-500-on-malformed-token' },
     'resource-server.rejects-bad-signature': { defect: 'signature-unchecked' },

@@ -1,22 +1,6 @@
 import { BlockedError, check } from '../../harness/check.ts';
-import type { CheckContext } from '../../harness/context.ts';
-import { describeReply, type HttpReply, readReply } from '../../harness/http.ts';
-import type { OAuthClient } from '../../harness/oauth.ts';
+import { describeReply } from '../../harness/http.ts';
 import { requireInvalidTokenChallenge } from './replies.ts';
-
-/** RFC 7009 §2.1: POST token + token_type_hint, authenticated as the client the token was issued to. */
-async function revoke(ctx: CheckContext, endpoint: string, token: string, client: OAuthClient): Promise<HttpReply> {
-  const body = new URLSearchParams({ token, token_type_hint: 'access_token' });
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-  if (client.auth === 'client_secret_basic') {
-    const credentials = `${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret ?? '')}`;
-    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
-  } else {
-    body.set('client_id', client.client_id);
-    if (client.auth === 'client_secret_post') body.set('client_secret', client.client_secret ?? '');
-  }
-  return readReply(await ctx.fetch(endpoint, { method: 'POST', headers, body }), endpoint);
-}
 
 export const rejectsRevokedToken = check({
   id: 'resource-server.rejects-revoked-token',
@@ -32,7 +16,12 @@ export const rejectsRevokedToken = check({
     if (before.status !== 200) {
       throw new BlockedError('a fresh access token', `the MCP server refused it (${describeReply(before)})`);
     }
-    const revocation = await revoke(ctx, endpoint, tokens.accessToken, tokens.authorization.client);
+    // RFC 7009 §2.1: authenticated as the client the token was issued to.
+    const revocation = await ctx.oauth.authenticatedPost(
+      endpoint,
+      { token: tokens.accessToken, token_type_hint: 'access_token' },
+      tokens.authorization.client,
+    );
     if (revocation.status !== 200) {
       throw new BlockedError('token revocation', `${endpoint} answered ${describeReply(revocation)}`);
     }
