@@ -17,6 +17,9 @@ export interface RegisteredResource {
   scopes: string[];
 }
 
+/** RFC 9068 JWTs, or opaque random strings that only introspection (RFC 7662) can resolve. */
+export type AccessTokenFormat = 'jwt' | 'opaque';
+
 /** What every issuer served by one authorization server shares. */
 export interface ServerContext {
   clock: Clock;
@@ -27,10 +30,11 @@ export interface ServerContext {
   resources: readonly RegisteredResource[];
   interaction: 'auto-approve' | 'interactive';
   accessTokenTtlSeconds: number;
+  accessTokenFormat: AccessTokenFormat;
   codeTtlSeconds: number;
 }
 
-export type EndpointName = 'authorize' | 'token' | 'register' | 'jwks' | 'introspect' | 'login' | 'consent';
+export type EndpointName = 'authorize' | 'token' | 'register' | 'jwks' | 'introspect' | 'revoke' | 'login' | 'consent';
 
 /** One issuer (the root one or a tenant): its identifier, the path its endpoints live under, and the shared parts. */
 export interface IssuerContext extends ServerContext {

@@ -7,6 +7,7 @@ import { type Defects, NO_DEFECTS } from '../defects.ts';
 import { createMemoryStore, type Store } from '../store/index.ts';
 import { fromPreRegistered, type PreRegisteredClient } from './clients.ts';
 import {
+  type AccessTokenFormat,
   type IssuerContext,
   issuerContext,
   type ReferenceUser,
@@ -20,13 +21,14 @@ import { handleJwks } from './endpoints/jwks.ts';
 import { handleLoginPage, handleLoginSubmit } from './endpoints/login.ts';
 import { handleAuthorizationServerMetadata, handleOpenIdConfiguration } from './endpoints/metadata.ts';
 import { handleRegister } from './endpoints/register.ts';
+import { handleRevoke } from './endpoints/revoke.ts';
 import { handleToken } from './endpoints/token.ts';
 import { asOAuthError, errorResponse, OAuthError } from './errors.ts';
 import { createSigningKeys, type SigningKeys } from './keys.ts';
 import { wellKnownPaths } from './metadata.ts';
 
 export type { PreRegisteredClient } from './clients.ts';
-export type { ReferenceUser, RegisteredResource } from './context.ts';
+export type { AccessTokenFormat, ReferenceUser, RegisteredResource } from './context.ts';
 export type { SigningKeys } from './keys.ts';
 
 export interface AuthorizationServerOptions {
@@ -42,6 +44,8 @@ export interface AuthorizationServerOptions {
   /** Each adds the path issuer `${issuer}/t/<tenant>`, served by the same handler. */
   tenants?: string[];
   accessTokenTtlSeconds?: number;
+  /** Default 'jwt'. Opaque tokens are random 256-bit strings the store resolves; resource servers introspect them. */
+  accessTokenFormat?: AccessTokenFormat;
   /** OAuth 2.1 §4.1.2: short, at most 10 minutes. */
   codeTtlSeconds?: number;
 }
@@ -89,6 +93,7 @@ export async function createAuthorizationServer(options: AuthorizationServerOpti
     resources: options.resources,
     interaction: options.interaction ?? 'interactive',
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900,
+    accessTokenFormat: options.accessTokenFormat ?? 'jwt',
     codeTtlSeconds: options.codeTtlSeconds ?? 60,
   };
   const issuers = [options.issuer, ...tenants.map((tenant) => `${options.issuer}/t/${tenant}`)];
@@ -143,6 +148,7 @@ function mountIssuer(app: Hono, ctx: IssuerContext): void {
   route(app, at('register'), { POST: (request) => handleRegister(ctx, request) }, api);
   route(app, at('token'), { POST: (request) => handleToken(ctx, request) }, api);
   route(app, at('introspect'), { POST: (request) => handleIntrospect(ctx, request) }, api);
+  route(app, at('revoke'), { POST: (request) => handleRevoke(ctx, request) }, api);
   route(app, at('authorize'), { GET: (request) => handleAuthorize(ctx, request) });
   route(app, at('login'), {
     GET: (request) => handleLoginPage(ctx, request),

@@ -31,14 +31,16 @@ describe('RFC 8414 authorization server metadata', () => {
       registration_endpoint: `${ISSUER}/register`,
       jwks_uri: `${ISSUER}/jwks`,
       introspection_endpoint: `${ISSUER}/introspect`,
+      revocation_endpoint: `${ISSUER}/revoke`,
       scopes_supported: ['mcp:tools', 'mcp:admin'],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
-      grant_types_supported: ['authorization_code'],
+      grant_types_supported: ['authorization_code', 'urn:ietf:params:oauth:grant-type:token-exchange'],
       token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
     });
     expectNoEmptyArrays(body);
   });
@@ -48,6 +50,7 @@ describe('RFC 8414 authorization server metadata', () => {
     expect(status).toBe(200);
     expect(body.issuer).toBe(TENANT);
     expect(body.token_endpoint).toBe(`${TENANT}/token`);
+    expect(body.revocation_endpoint).toBe(`${TENANT}/revoke`);
     expect(body.authorization_endpoint).toBe(`${TENANT}/authorize`);
   });
 

@@ -1,5 +1,6 @@
 import { TOKEN_ENDPOINT_AUTH_METHODS } from './clients.ts';
 import type { EndpointName, IssuerContext } from './context.ts';
+import { TOKEN_EXCHANGE_GRANT } from './grants/token-exchange.ts';
 import { SIGNING_ALG } from './keys.ts';
 
 type MetadataDocument = Record<string, unknown>;
@@ -35,12 +36,14 @@ export function authorizationServerMetadata(ctx: IssuerContext): MetadataDocumen
     registration_endpoint: publishedEndpoint(ctx, 'register'),
     jwks_uri: publishedEndpoint(ctx, 'jwks'),
     introspection_endpoint: publishedEndpoint(ctx, 'introspect'),
+    revocation_endpoint: publishedEndpoint(ctx, 'revoke'),
     ...(scopes.length > 0 ? { scopes_supported: scopes } : {}),
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code'],
+    grant_types_supported: ['authorization_code', TOKEN_EXCHANGE_GRANT],
     token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
   };

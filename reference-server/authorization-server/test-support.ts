@@ -1,4 +1,5 @@
 /** Shared fixtures for this folder's tests: a server in memory, PKCE pairs, and small request helpers. */
+import { expect } from 'vitest';
 import { ManualClock } from '../../harness/clock.ts';
 import type { FetchHandler } from '../../harness/network/types.ts';
 import { type Defect, Defects } from '../defects.ts';
@@ -8,6 +9,9 @@ import { type AuthorizationServer, type AuthorizationServerOptions, createAuthor
 export const ISSUER = 'https://as.reference.test';
 export const RESOURCE = 'https://mcp.reference.test/mcp';
 export const OTHER_RESOURCE = 'https://other.reference.test/mcp';
+export const DOWNSTREAM_RESOURCE = 'https://downstream.reference.test/api';
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 export const PUBLIC_REDIRECT = 'http://127.0.0.1:5555/callback';
 export const WEB_REDIRECT = 'https://app.example.com/callback';
 export const START = Date.UTC(2026, 0, 1);
@@ -17,6 +21,7 @@ export const CLIENTS = {
   basic: { client_id: 'basic-client', client_secret: 'basic-secret', redirect_uri: WEB_REDIRECT },
   post: { client_id: 'post-client', client_secret: 'post-secret', redirect_uri: WEB_REDIRECT },
   resourceServer: { client_id: 'resource-server', client_secret: 'rs-secret' },
+  exchanger: { client_id: 'exchanger', client_secret: 'exchanger-secret' },
 } as const;
 
 export interface TestServer extends AuthorizationServer {
@@ -61,6 +66,13 @@ export async function createTestServer(
         client_secret: CLIENTS.resourceServer.client_secret,
         redirect_uris: [],
         grant_types: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+      {
+        client_id: CLIENTS.exchanger.client_id,
+        client_secret: CLIENTS.exchanger.client_secret,
+        redirect_uris: [],
+        grant_types: [TOKEN_EXCHANGE],
         token_endpoint_auth_method: 'client_secret_basic',
       },
     ],
@@ -184,6 +196,56 @@ export async function introspect(server: AuthorizationServer, token: string, iss
   const { client_id, client_secret } = CLIENTS.resourceServer;
   const response = await postForm(server.handler, `${issuer}/introspect`, { token }, basic(client_id, client_secret));
   return response.json();
+}
+
+/** Runs the code flow for the public client (alice) and returns the access token. */
+export async function userAccessToken(
+  server: AuthorizationServer,
+  overrides: Record<string, string | undefined> = {},
+  issuer = ISSUER,
+): Promise<string> {
+  const response = await redeem(server, await obtainCode(server, overrides, issuer), {}, {}, issuer);
+  if (response.status !== 200) throw new Error(`no token: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** POSTs to /revoke as the public client unless other fields or headers are given. */
+export function revoke(
+  server: AuthorizationServer,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+  issuer = ISSUER,
+): Promise<Response> {
+  return postForm(server.handler, `${issuer}/revoke`, fields, headers);
+}
+
+/** An RFC 8693 exchange of `subjectToken` by the exchanger client; override or unset (undefined) any field. */
+export function exchange(
+  server: AuthorizationServer,
+  subjectToken: string,
+  overrides: Record<string, string | undefined> = {},
+  headers: Record<string, string> = basic(CLIENTS.exchanger.client_id, CLIENTS.exchanger.client_secret),
+  issuer = ISSUER,
+): Promise<Response> {
+  const all: Record<string, string | undefined> = {
+    grant_type: TOKEN_EXCHANGE,
+    subject_token: subjectToken,
+    subject_token_type: ACCESS_TOKEN_TYPE,
+    resource: DOWNSTREAM_RESOURCE,
+    ...overrides,
+  };
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(all)) if (value !== undefined) fields[name] = value;
+  return postForm(server.handler, `${issuer}/token`, fields, headers);
+}
+
+/** Asserts an OAuth error response: status, JSON `{error, error_description}`, never cached. */
+export async function expectOAuthError(response: Response, status: number, error: string): Promise<void> {
+  expect(response.headers.get('cache-control')).toBe('no-store');
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  const body = (await response.json()) as Record<string, unknown>;
+  expect({ status: response.status, error: body.error }).toEqual({ status, error });
+  expect(typeof body.error_description).toBe('string');
 }
 
 /** A minimal cookie jar for the interactive flow. */

@@ -62,9 +62,19 @@ export interface GrantRecord {
   revokedAt?: number;
 }
 
-/** An issued access token, by its `jti` (RFC 9068 §2.2). */
+/** RFC 8693 §4.1: the party acting for the subject; a nested `act` is the actor before it in the delegation chain. */
+export interface ActorClaim {
+  sub: string;
+  act?: ActorClaim;
+}
+
+/**
+ * An issued access token, by its `jti` (RFC 9068 §2.2). An opaque token's `jti` is the SHA-256 digest of its value
+ * (base64url), so the store never holds a usable bearer token.
+ */
 export interface AccessTokenRecord {
   jti: string;
+  format: 'jwt' | 'opaque';
   grantId: string;
   issuer: string;
   clientId: string;
@@ -74,6 +84,8 @@ export interface AccessTokenRecord {
   /** Seconds since the epoch, as in the JWT. */
   iat: number;
   exp: number;
+  /** Set on tokens issued by token exchange (RFC 8693 §4.1). */
+  act?: ActorClaim;
   revokedAt?: number;
 }
 

@@ -3,9 +3,9 @@ import { authenticateClient } from '../clients.ts';
 import type { IssuerContext } from '../context.ts';
 import { asOAuthError, errorResponse, jsonResponse, NO_STORE, OAuthError } from '../errors.ts';
 import { readForm, singleParam } from '../http.ts';
-import { activeTokenRecord } from '../tokens.ts';
+import { activeTokenRecord, tokenClaims } from '../tokens.ts';
 
-// RFC 7662 §2: a confidential client POSTs `token`; unknown, expired or revoked tokens are just {"active": false}.
+// RFC 7662 §2: a confidential client POSTs `token` (JWT or opaque); unknown, expired or revoked ones are {"active": false}.
 export async function handleIntrospect(ctx: IssuerContext, request: Request): Promise<Response> {
   try {
     const form = await readForm(request);
@@ -19,22 +19,7 @@ export async function handleIntrospect(ctx: IssuerContext, request: Request): Pr
     if (!token) throw new OAuthError('invalid_request', 'token is required');
     const record = await activeTokenRecord(ctx, token);
     if (!record) return jsonResponse({ active: false }, 200, { ...NO_STORE });
-    return jsonResponse(
-      {
-        active: true,
-        iss: record.issuer,
-        sub: record.sub,
-        aud: record.aud,
-        client_id: record.clientId,
-        ...(record.scope ? { scope: record.scope } : {}),
-        exp: record.exp,
-        iat: record.iat,
-        jti: record.jti,
-        token_type: 'Bearer',
-      },
-      200,
-      { ...NO_STORE },
-    );
+    return jsonResponse({ active: true, ...tokenClaims(record), token_type: 'Bearer' }, 200, { ...NO_STORE });
   } catch (thrown) {
     return errorResponse(asOAuthError(thrown));
   }

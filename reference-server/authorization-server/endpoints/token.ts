@@ -2,6 +2,7 @@ import type { AuthorizationCodeRecord, ClientRecord } from '../../store/index.ts
 import { authenticateClient } from '../clients.ts';
 import type { IssuerContext } from '../context.ts';
 import { asOAuthError, errorResponse, jsonResponse, NO_STORE, OAuthError, plainTextErrorResponse } from '../errors.ts';
+import { exchangeToken, TOKEN_EXCHANGE_GRANT } from '../grants/token-exchange.ts';
 import { base64url, readForm, singleParam } from '../http.ts';
 import { issueAccessToken, revokeGrant } from '../tokens.ts';
 import { canonicalResource } from './authorize.ts';
@@ -12,17 +13,16 @@ const VERIFIER_SHAPE = /^[A-Za-z0-9._~-]{43,128}$/;
 export async function handleToken(ctx: IssuerContext, request: Request): Promise<Response> {
   try {
     const form = await readForm(request);
-    const { client } = await authenticateClient(request, form, {
+    const authenticated = await authenticateClient(request, form, {
       store: ctx.store,
       defects: ctx.defects,
       realm: ctx.issuer,
     });
     const grantType = singleParam(form, 'grant_type');
     if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
-    if (grantType !== 'authorization_code') {
-      throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported here`);
-    }
-    return await redeemAuthorizationCode(ctx, client, form);
+    if (grantType === 'authorization_code') return await redeemAuthorizationCode(ctx, authenticated.client, form);
+    if (grantType === TOKEN_EXCHANGE_GRANT) return await exchangeToken(ctx, authenticated, form);
+    throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported here`);
   } catch (thrown) {
     const error = asOAuthError(thrown);
     return ctx.defects.has('token-errors-not-json') ? plainTextErrorResponse(error, 200) : errorResponse(error);
