@@ -1,13 +1,18 @@
 import { type ServedHandler, serveOnLoopback } from '../harness/network/serve.ts';
 import type { FetchHandler } from '../harness/network/types.ts';
 import { resourceMetadataUrl } from './resource-server/index.ts';
-import { createReferenceSystem } from './system.ts';
+import { createReferenceSystem, type ReferenceSystemOptions } from './system.ts';
 
 export interface ServeOptions {
   /** The AS listens here and the MCP server on port + 1; 0 picks free ports for both. Default 9000. */
   port?: number;
   /** Default 'interactive': a person signs in on the real login page. */
   interaction?: 'auto-approve' | 'interactive';
+  /** Further issuers the MCP server trusts (e.g. a harness token lab on loopback), each with its rules. */
+  extraTrustedIssuers?: ReferenceSystemOptions['extraTrustedIssuers'];
+  /** A downstream API the tool `downstream_report` calls with an exchanged token (served by someone else). */
+  downstream?: ReferenceSystemOptions['downstream'];
+  accessTokenFormat?: ReferenceSystemOptions['accessTokenFormat'];
 }
 
 export interface ServedReferenceSystem {
@@ -29,6 +34,9 @@ export async function serveReferenceSystem(options: ServeOptions = {}): Promise<
   const system = await createReferenceSystem({
     interaction: options.interaction ?? 'interactive',
     origins: { as: as.served.origin, mcp: mcp.served.origin },
+    ...(options.extraTrustedIssuers ? { extraTrustedIssuers: options.extraTrustedIssuers } : {}),
+    ...(options.downstream ? { downstream: options.downstream } : {}),
+    ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
   });
   as.attach(handlerFor(system.handlers, as.served.origin));
   mcp.attach(handlerFor(system.handlers, mcp.served.origin));

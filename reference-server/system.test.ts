@@ -5,6 +5,8 @@ import { bridgeGlobalFetch } from '../harness/network/msw-bridge.ts';
 import { Network } from '../harness/network/network.ts';
 import { runGoodClientJourney } from '../mocks/clients/good-client.ts';
 import type { Defect } from './defects.ts';
+import { createTestIssuer } from './resource-server/test-issuer.ts';
+import { mcpRequest, openSession, toolCall } from './resource-server/test-mcp.ts';
 import { createReferenceSystem, type ReferenceSystem } from './system.ts';
 
 const ECHOED = { content: [{ type: 'text', text: 'hello from the good client' }] };
@@ -52,6 +54,16 @@ describe('reference system in memory', () => {
     expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
   });
 
+  it('serves the good client journey with opaque access tokens (introspection)', async () => {
+    const system = await createReferenceSystem({ accessTokenFormat: 'opaque' });
+    const network = new Network();
+    system.mount(network);
+    const journey = await runGoodClientJourney({ mcpUrl: system.resource, fetch: network.fetch });
+    expect(journey.accessToken.split('.')).toHaveLength(1);
+    expect(journey.toolResult).toMatchObject(ECHOED);
+    expect((await postAs(network, system.alternateResource, journey.accessToken)).status).toBe(401);
+  });
+
   it('refuses a revoked token (introspection), which it accepted before', async () => {
     const system = await createReferenceSystem();
     const network = new Network();
@@ -67,16 +79,9 @@ describe('reference system in memory', () => {
   });
 });
 
+/** An MCP initialize with the token: the request every session starts with, authorized like any other. */
 function postAs(network: Network, url: string, token: string): Promise<Response> {
-  return network.fetch(url, {
-    method: 'POST',
-    headers: {
-      Authorization: `Bearer ${token}`,
-      'Content-Type': 'application/json',
-      Accept: 'application/json, text/event-stream',
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
-  });
+  return network.fetch(mcpRequest(url, { token }));
 }
 
 async function signedInSystem(defects: Defect[], clock = new ManualClock(Date.UTC(2030, 0, 1))) {
@@ -109,4 +114,68 @@ describe('resource-server defects stay observable in the wired system (introspec
       expect(status).toBe(defects.length ? 200 : 401);
     },
   );
+});
+
+describe('further trusted issuers and the downstream API', () => {
+  const LAB = 'https://token-lab.reference.test';
+  const DOWNSTREAM = 'https://downstream.reference.test/api';
+  const START = Date.UTC(2030, 0, 1);
+
+  async function wiredSystem(defects: Defect[] = []) {
+    const clock = new ManualClock(START);
+    const system = await createReferenceSystem({
+      clock,
+      defects,
+      extraTrustedIssuers: [{ issuer: LAB, requiredClaims: { acr: 'urn:mcp-auth-conformance:loa:2' } }],
+      downstream: { url: DOWNSTREAM },
+    });
+    const network = new Network();
+    system.mount(network);
+    const lab = await createTestIssuer(LAB, system.resource);
+    network.mount(LAB, lab.handler);
+    const downstreamSaw: string[] = [];
+    network.mount(new URL(DOWNSTREAM).origin, async (request) => {
+      downstreamSaw.push(request.headers.get('authorization') ?? '');
+      return Response.json({ ok: true });
+    });
+    return { system, network, lab, downstreamSaw, nowSeconds: Math.floor(START / 1000) };
+  }
+
+  it('accepts a token of the further issuer only with the claim its rule requires', async () => {
+    const { system, network, lab, nowSeconds } = await wiredSystem();
+    const withAcr = await lab.mint({ nowSeconds, claims: { acr: 'urn:mcp-auth-conformance:loa:2' } });
+    expect((await postAs(network, system.resource, withAcr)).status).toBe(200);
+    expect((await postAs(network, system.resource, await lab.mint({ nowSeconds }))).status).toBe(401);
+  });
+
+  it.each([
+    [[], 'exchanged'],
+    [['token-passthrough'], 'passthrough'],
+  ] as [Defect[], string][])('downstream_report with defects %j', async (defects, credential) => {
+    const { system, network, downstreamSaw } = await wiredSystem(defects);
+    const { accessToken } = await runGoodClientJourney({ mcpUrl: system.resource, fetch: network.fetch });
+    const opened = await openSession(network.fetch, system.resource, accessToken);
+    if (!('sessionId' in opened)) throw new Error(`no session (${opened.refusal.status})`);
+    const reply = await network.fetch(
+      mcpRequest(system.resource, {
+        token: accessToken,
+        sessionId: opened.sessionId,
+        body: toolCall('downstream_report'),
+      }),
+    );
+    expect(await reply.json()).toMatchObject({ result: { structuredContent: { credential, status: 200 } } });
+    expect(downstreamSaw).toHaveLength(1);
+    const forwarded = (downstreamSaw[0] ?? '').replace(/^Bearer /, '');
+    if (credential === 'passthrough') {
+      expect(forwarded).toBe(accessToken);
+      return;
+    }
+    expect(forwarded).not.toBe(accessToken);
+    const claims = decodeJwt(forwarded);
+    expect(claims).toMatchObject({
+      aud: DOWNSTREAM,
+      sub: decodeJwt(accessToken).sub,
+      act: { sub: 'reference-mcp-server' },
+    });
+  });
 });

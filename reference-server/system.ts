@@ -8,7 +8,7 @@ import {
   type ReferenceUser,
 } from './authorization-server/index.ts';
 import { type Defect, Defects } from './defects.ts';
-import { createResourceServer } from './resource-server/index.ts';
+import { createResourceServer, type TrustedIssuer } from './resource-server/index.ts';
 
 export const REFERENCE_ORIGINS = { as: 'https://as.reference.test', mcp: 'https://mcp.reference.test' };
 
@@ -30,6 +30,15 @@ export interface ReferenceSystemOptions {
   fetch?: Fetch;
   origins?: { as: string; mcp: string };
   tenants?: string[];
+  /** Issuers the primary MCP server trusts beyond its AS, each with its own rules (e.g. a test issuer). */
+  extraTrustedIssuers?: TrustedIssuer[];
+  /**
+   * A downstream API (served by someone else): registered as a resource at the AS, called by the tool
+   * `downstream_report` with a token exchanged for it (RFC 8693).
+   */
+  downstream?: { url: string };
+  /** Access tokens as RFC 9068 JWTs (default) or opaque strings the MCP server introspects (RFC 7662). */
+  accessTokenFormat?: 'jwt' | 'opaque';
 }
 
 export interface ReferenceSystem {
@@ -61,7 +70,8 @@ export async function createReferenceSystem(options: ReferenceSystemOptions = {}
   const alternateResource = `${origins.mcp}/other`;
   const scopes = [REFERENCE_SCOPES.basic, REFERENCE_SCOPES.elevated];
   const clients = referenceClients();
-  const introspector = resourceServerClient();
+  const resourceServerOwnClient = resourceServerClient();
+  const downstreamResources = options.downstream ? [{ resource: options.downstream.url, scopes }] : [];
 
   const authorizationServer = await createAuthorizationServer({
     issuer: origins.as,
@@ -69,30 +79,40 @@ export async function createReferenceSystem(options: ReferenceSystemOptions = {}
     defects,
     interaction: options.interaction ?? 'auto-approve',
     users: [...REFERENCE_USERS],
-    resources: [
-      { resource, scopes },
-      { resource: alternateResource, scopes },
-    ],
-    clients: [...clients.preRegistered, introspector],
+    resources: [{ resource, scopes }, { resource: alternateResource, scopes }, ...downstreamResources],
+    clients: [...clients.preRegistered, resourceServerOwnClient],
     ...(options.tenants ? { tenants: options.tenants } : {}),
+    ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
   });
 
   const handlers = new Map<string, FetchHandler>([[new URL(origins.as).origin, authorizationServer.handler]]);
   let outbound: Fetch = options.fetch ?? dispatchTo(handlers);
   const resourceServerFetch: Fetch = (input, init) => outbound(input, init);
-  const mcpServer = (url: string, resourceName: string, serverDefects: Defects) =>
-    createResourceServer({
-      resource: url,
-      authorizationServers: authorizationServer.issuers,
-      fetch: resourceServerFetch,
-      clock,
-      defects: serverDefects,
-      scopes: REFERENCE_SCOPES,
-      introspection: { client_id: introspector.client_id, client_secret: introspector.client_secret ?? '' },
-      resourceName,
-    });
-  const primary = mcpServer(resource, 'Reference MCP server', defects);
-  const alternate = mcpServer(alternateResource, 'Reference MCP server (other)', new Defects());
+  const ownCredentials = {
+    client_id: resourceServerOwnClient.client_id,
+    client_secret: resourceServerOwnClient.client_secret,
+  };
+  const shared = {
+    authorizationServers: authorizationServer.issuers,
+    fetch: resourceServerFetch,
+    clock,
+    scopes: REFERENCE_SCOPES,
+    introspection: ownCredentials,
+  };
+  const primary = createResourceServer({
+    ...shared,
+    resource,
+    defects,
+    trustedIssuers: options.extraTrustedIssuers ?? [],
+    ...(options.downstream ? { downstream: { url: options.downstream.url, client: ownCredentials } } : {}),
+    resourceName: 'Reference MCP server',
+  });
+  const alternate = createResourceServer({
+    ...shared,
+    resource: alternateResource,
+    defects: new Defects(),
+    resourceName: 'Reference MCP server (other)',
+  });
   handlers.set(
     new URL(origins.mcp).origin,
     routeByResourcePath(alternate.resource, alternate.handler, primary.handler),
@@ -142,15 +162,18 @@ function referenceClients() {
   };
 }
 
-/** The MCP server's own confidential client: it authenticates at the introspection endpoint (RFC 7662 §2.1). */
+/**
+ * The MCP server's own confidential client: it authenticates at the introspection endpoint (RFC 7662 §2.1) and
+ * exchanges callers' tokens for downstream ones (RFC 8693).
+ */
 function resourceServerClient(): PreRegisteredClient & { client_secret: string } {
   return {
     client_id: 'reference-mcp-server',
     client_secret: crypto.randomUUID(),
     redirect_uris: [],
-    grant_types: [],
+    grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange'],
     token_endpoint_auth_method: 'client_secret_basic',
-    client_name: 'Reference MCP server (introspection)',
+    client_name: 'Reference MCP server (introspection, token exchange)',
   };
 }
 

@@ -3,47 +3,64 @@ import { ManualClock } from '../../harness/clock.ts';
 import { DEFECTS, type Defect, Defects } from '../defects.ts';
 import { createResourceServer, type ResourceServer } from './index.ts';
 import { createTestIssuer, type TestIssuer, unsignedToken } from './test-issuer.ts';
+import { mcpRequest, openSession, postInSession, toolCall } from './test-mcp.ts';
 
 const RESOURCE = 'https://mcp.test/mcp';
 const ISSUER = 'https://as.test';
+const LAB = 'https://lab.test';
+const DOWNSTREAM = 'https://downstream.test/api';
 const PRM_PATH_INSERTED = 'https://mcp.test/.well-known/oauth-protected-resource/mcp';
 const PRM_ROOT = 'https://mcp.test/.well-known/oauth-protected-resource';
 const START = Date.UTC(2030, 0, 1);
 const NOW = Math.floor(START / 1000);
 
 let as: TestIssuer;
+let lab: TestIssuer;
+/** Authorization headers the downstream API received. */
+const downstreamSaw: (string | null)[] = [];
 beforeAll(async () => {
   as = await createTestIssuer(ISSUER, RESOURCE);
+  lab = await createTestIssuer(LAB, RESOURCE);
 });
+
+const outbound = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+  const request = new Request(input, init);
+  if (request.url.startsWith(DOWNSTREAM)) {
+    downstreamSaw.push(request.headers.get('authorization'));
+    return Response.json({ ok: true });
+  }
+  return (request.url.startsWith(LAB) ? lab.fetch : as.fetch)(request);
+};
 
 function build(defects: Defect[]): ResourceServer {
   return createResourceServer({
     resource: RESOURCE,
     authorizationServers: [ISSUER],
-    fetch: as.fetch,
+    trustedIssuers: [{ issuer: LAB, requiredClaims: { acr: 'loa2' } }],
+    fetch: outbound,
     clock: new ManualClock(START),
     scopes: { basic: 'mcp:tools', elevated: 'mcp:admin' },
     defects: new Defects(defects),
+    introspection: { client_id: 'rs', client_secret: 'secret' },
+    downstream: { url: DOWNSTREAM, client: { client_id: 'rs', client_secret: 'secret' } },
   });
 }
 
+/** A tool call in a fresh session opened with the same token (without a token: straight at the endpoint). */
 function call(rs: ResourceServer, tool: string, token?: string): Promise<Response> {
-  return rs.handler(
-    new Request(RESOURCE, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        Accept: 'application/json, text/event-stream',
-        ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: { name: tool, arguments: { message: 'x' } },
-      }),
-    }),
-  );
+  const body = toolCall(tool, { message: 'x' });
+  if (!token) return rs.handler(mcpRequest(RESOURCE, { body }));
+  return postInSession(rs.handler, RESOURCE, token, body);
+}
+
+const accepts = async (rs: ResourceServer, token: string | Promise<string>) =>
+  (await call(rs, 'echo', await token)).status === 200;
+
+/** Opens a session as alice; the probe then sends `request` options into it. */
+async function inAliceSession(rs: ResourceServer) {
+  const opened = await openSession(rs.handler, RESOURCE, await mint());
+  if (!('sessionId' in opened)) throw new Error(`alice could not open a session (${opened.refusal.status})`);
+  return opened.sessionId;
 }
 
 function challenge(response: Response): Record<string, string> {
@@ -55,6 +72,7 @@ const unauthenticatedChallenge = async (rs: ResourceServer) => challenge(await c
 const prm = async (rs: ResourceServer, url = PRM_PATH_INSERTED) => rs.handler(new Request(url));
 const prmJson = async (rs: ResourceServer) => (await (await prm(rs)).json()) as Record<string, unknown>;
 const mint = (claims: Record<string, unknown> = {}) => as.mint({ nowSeconds: NOW, claims });
+const mintWith = (options: Parameters<TestIssuer['mint']>[0]) => as.mint({ nowSeconds: NOW, ...options });
 
 /** Each probe answers "does this server show the bug?" — false for the correct server, true with the defect. */
 const probes: Record<string, (rs: ResourceServer) => Promise<boolean>> = {
@@ -77,7 +95,7 @@ const probes: Record<string, (rs: ResourceServer) => Promise<boolean>> = {
   'prm-offline-access-scope': async (rs) =>
     ((await prmJson(rs)).scopes_supported as string[]).includes('offline_access') &&
     ((await unauthenticatedChallenge(rs)).scope ?? '').split(' ').includes('offline_access'),
-  'rs-allows-anonymous': async (rs) => (await call(rs, 'echo')).status === 200,
+  'rs-allows-anonymous': async (rs) => (await rs.handler(mcpRequest(RESOURCE))).status === 200,
   'rs-error-code-without-credentials': async (rs) => 'error' in (await unauthenticatedChallenge(rs)),
   'rs-challenge-no-scope': async (rs) => !('scope' in (await unauthenticatedChallenge(rs))),
   'rs-audience-trailing-slash': async (rs) => (await call(rs, 'echo', await mint())).status === 401,
@@ -104,16 +122,74 @@ const probes: Record<string, (rs: ResourceServer) => Promise<boolean>> = {
     return response.status === 401 && !('error' in challenge(response));
   },
   'rs-scope-unchecked': async (rs) => (await call(rs, 'admin_reset', await mint())).status === 200,
+  'rs-accepts-query-token': async (rs) =>
+    (await rs.handler(mcpRequest(`${RESOURCE}?access_token=${await mint()}`))).status === 200,
+  'rs-bare-bearer-500': async (rs) =>
+    (await rs.handler(mcpRequest(RESOURCE, { authorization: 'Bearer   ' }))).status === 500,
+  'nbf-unchecked': (rs) => accepts(rs, mint({ nbf: NOW + 600 })),
+  'hs256-public-key-accepted': (rs) =>
+    accepts(rs, mintWith({ key: new TextEncoder().encode(as.publicPem), header: { alg: 'HS256' } })),
+  'unknown-kid-unverified': (rs) => accepts(rs, mintWith({ key: as.foreignKey, header: { kid: 'unlisted' } })),
+  'issuer-unchecked': (rs) => accepts(rs, mint({ iss: 'https://untrusted.test' })),
+  'missing-aud-accepted': (rs) => accepts(rs, mint({ aud: undefined })),
+  'aud-array-rejected': async (rs) => !(await accepts(rs, mint({ aud: ['https://other.test', RESOURCE] }))),
+  'typ-unchecked': (rs) => accepts(rs, mintWith({ header: { typ: 'JWT' } })),
+  'exp-optional': (rs) => accepts(rs, mint({ exp: undefined })),
+  'embedded-jwk-trusted': (rs) =>
+    accepts(rs, mintWith({ key: as.attackerKey, header: { kid: undefined, jwk: as.attackerJwk } })),
+  'jku-followed': (rs) =>
+    accepts(rs, mintWith({ key: as.attackerKey, header: { kid: 'attacker', jku: `${ISSUER}/attacker/jwks` } })),
+  'crit-ignored': (rs) => accepts(rs, mintWith({ header: { crit: ['x-unknown'], 'x-unknown': true } })),
+  'rs256-rejected': async (rs) =>
+    !(await accepts(rs, mintWith({ key: as.rsaKey, header: { alg: 'RS256', kid: 'test-rsa' } }))),
+  'bearer-scheme-case-sensitive': async (rs) =>
+    (await rs.handler(mcpRequest(RESOURCE, { authorization: `bearer ${await mint()}` }))).status !== 200,
+  'resource-case-sensitive': async (rs) => !(await accepts(rs, mint({ aud: 'HTTPS://MCP.TEST/mcp' }))),
+  'revocation-unchecked': async (rs) => {
+    const token = await mint({ jti: crypto.randomUUID() });
+    as.revoked.add(token);
+    return accepts(rs, token);
+  },
+  'session-as-auth': async (rs) => {
+    const sessionId = await inAliceSession(rs);
+    return (await rs.handler(mcpRequest(RESOURCE, { sessionId, body: toolCall('whoami') }))).status === 200;
+  },
+  'session-not-bound-to-user': async (rs) => {
+    const sessionId = await inAliceSession(rs);
+    const bob = await mint({ sub: 'user-bob' });
+    return (await rs.handler(mcpRequest(RESOURCE, { token: bob, sessionId, body: toolCall('whoami') }))).status === 200;
+  },
+  'token-passthrough': async (rs) => {
+    const token = await mint();
+    downstreamSaw.length = 0;
+    await call(rs, 'downstream_report', token);
+    return downstreamSaw.includes(`Bearer ${token}`);
+  },
+  'rs-malformed-request-500': async (rs) =>
+    (await postInSession(rs.handler, RESOURCE, await mint(), '{"jsonrpc": "2.0", "method": ')).status === 500,
+  'get-unauthenticated': async (rs) => (await rs.handler(mcpRequest(RESOURCE, { method: 'GET' }))).status !== 401,
+  'scope-hierarchy-ignored': async (rs) => (await call(rs, 'echo', await mint({ scope: 'mcp:admin' }))).status === 403,
+  'required-claim-unchecked': (rs) => accepts(rs, lab.mint({ nowSeconds: NOW })),
 };
 
+/** The resource-server section of the defect list: from the first RS defect to the last. */
 function resourceServerDefects(): string[] {
   const names = Object.keys(DEFECTS);
-  return names.slice(names.indexOf('prm-not-served'), names.indexOf('rs-scope-unchecked') + 1);
+  return names.slice(names.indexOf('prm-not-served'), names.indexOf('required-claim-unchecked') + 1);
 }
 
 describe('resource server defects', () => {
   it('has a probe for every resource-server defect', () => {
     expect(Object.keys(probes).sort()).toEqual(resourceServerDefects().sort());
+  });
+
+  it('probes a server that accepts valid tokens of both its issuers and calls the downstream API', async () => {
+    const rs = build([]);
+    expect(await accepts(rs, mint())).toBe(true);
+    expect(await accepts(rs, lab.mint({ nowSeconds: NOW, claims: { acr: 'loa2' } }))).toBe(true);
+    downstreamSaw.length = 0;
+    expect((await call(rs, 'downstream_report', await mint())).status).toBe(200);
+    expect(downstreamSaw).toEqual(['Bearer exchanged-token']);
   });
 
   it.each(Object.entries(probes))('%s: the bug shows only with the defect', async (defect, probe) => {

@@ -1,11 +1,23 @@
-import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { Fetch } from '../../harness/network/types.ts';
 
-/** The parts of an authorization server's RFC 8414 metadata a resource server relies on. */
+/** An issuer this resource server accepts tokens from, with the rules its tokens must also meet. */
 export interface TrustedIssuer {
   issuer: string;
+  /** Claims every token of this issuer must carry: the value, or one of the values listed (e.g. an `acr`). */
+  requiredClaims?: Record<string, string | string[]>;
+  /** Audiences a token of this issuer may be issued for; default: this resource only. */
+  allowedAudiences?: string[];
+}
+
+/** The parts of a trusted issuer's RFC 8414 metadata a resource server relies on. */
+export interface DiscoveredIssuer {
+  issuer: string;
   keys: JWTVerifyGetKey;
+  /** The published key set as a document (for the planted key-confusion defect, which needs the raw keys). */
+  jwks(): Promise<JSONWebKeySet>;
   introspectionEndpoint?: string;
+  tokenEndpoint?: string;
 }
 
 /** Why an issuer's metadata or keys could not be obtained. */
@@ -18,12 +30,12 @@ export class IssuerDiscoveryError extends Error {
  * list are ever contacted, so a token cannot steer the resource server to a URL of its choosing.
  */
 export class IssuerDirectory {
-  readonly #trusted: ReadonlySet<string>;
+  readonly #trusted: ReadonlyMap<string, TrustedIssuer>;
   readonly #fetch: Fetch;
-  readonly #cache = new Map<string, Promise<TrustedIssuer>>();
+  readonly #cache = new Map<string, Promise<DiscoveredIssuer>>();
 
-  constructor(trusted: Iterable<string>, fetch: Fetch) {
-    this.#trusted = new Set(trusted);
+  constructor(trusted: Iterable<TrustedIssuer>, fetch: Fetch) {
+    this.#trusted = new Map([...trusted].map((rule) => [rule.issuer, rule]));
     this.#fetch = fetch;
   }
 
@@ -31,8 +43,17 @@ export class IssuerDirectory {
     return typeof issuer === 'string' && this.#trusted.has(issuer);
   }
 
+  /** The rules of a trusted issuer. */
+  rules(issuer: string): TrustedIssuer | undefined {
+    return this.#trusted.get(issuer);
+  }
+
+  get issuers(): string[] {
+    return [...this.#trusted.keys()];
+  }
+
   /** The issuer's keys and endpoints; a failed lookup is not kept, so the next request tries again. */
-  lookup(issuer: string): Promise<TrustedIssuer> {
+  lookup(issuer: string): Promise<DiscoveredIssuer> {
     if (!this.isTrusted(issuer)) return Promise.reject(new IssuerDiscoveryError(`issuer ${issuer} is not trusted`));
     let entry = this.#cache.get(issuer);
     if (!entry) {
@@ -44,28 +65,39 @@ export class IssuerDirectory {
   }
 
   /** RFC 8414 §3: fetch the metadata and check its `issuer` is the one asked for (§3.3). */
-  async #discover(issuer: string): Promise<TrustedIssuer> {
+  async #discover(issuer: string): Promise<DiscoveredIssuer> {
     const metadataUrl = authorizationServerMetadataUrl(issuer);
-    let metadata: Record<string, unknown>;
-    try {
-      const response = await this.#fetch(metadataUrl, { headers: { accept: 'application/json' } });
-      if (!response.ok) throw new IssuerDiscoveryError(`${metadataUrl} answered ${response.status}`);
-      metadata = (await response.json()) as Record<string, unknown>;
-    } catch (error) {
-      if (error instanceof IssuerDiscoveryError) throw error;
-      throw new IssuerDiscoveryError(`${metadataUrl} could not be read: ${describe(error)}`);
-    }
+    const metadata = await this.#readJson(metadataUrl);
     if (metadata.issuer !== issuer) {
       throw new IssuerDiscoveryError(`${metadataUrl} names issuer ${String(metadata.issuer)}, expected ${issuer}`);
     }
-    if (typeof metadata.jwks_uri !== 'string') throw new IssuerDiscoveryError(`${metadataUrl} has no jwks_uri`);
+    const jwksUri = metadata.jwks_uri;
+    if (typeof jwksUri !== 'string') throw new IssuerDiscoveryError(`${metadataUrl} has no jwks_uri`);
     const fetch = this.#fetch;
-    const keys = createRemoteJWKSet(new URL(metadata.jwks_uri), {
-      [customFetch]: (url, init) => fetch(url, init),
-    });
-    const introspectionEndpoint =
-      typeof metadata.introspection_endpoint === 'string' ? metadata.introspection_endpoint : undefined;
-    return { issuer, keys, ...(introspectionEndpoint ? { introspectionEndpoint } : {}) };
+    const keys = createRemoteJWKSet(new URL(jwksUri), { [customFetch]: (url, init) => fetch(url, init) });
+    const endpoint = (name: string) => (typeof metadata[name] === 'string' ? metadata[name] : undefined);
+    const introspectionEndpoint = endpoint('introspection_endpoint');
+    const tokenEndpoint = endpoint('token_endpoint');
+    return {
+      issuer,
+      keys,
+      jwks: async () => (await this.#readJson(jwksUri)) as unknown as JSONWebKeySet,
+      ...(introspectionEndpoint ? { introspectionEndpoint } : {}),
+      ...(tokenEndpoint ? { tokenEndpoint } : {}),
+    };
+  }
+
+  async #readJson(url: string): Promise<Record<string, unknown>> {
+    try {
+      const response = await this.#fetch(url, { headers: { accept: 'application/json' } });
+      if (!response.ok) throw new IssuerDiscoveryError(`${url} answered ${response.status}`);
+      const body: unknown = await response.json();
+      if (typeof body !== 'object' || body === null) throw new IssuerDiscoveryError(`${url} is not a JSON object`);
+      return body as Record<string, unknown>;
+    } catch (error) {
+      if (error instanceof IssuerDiscoveryError) throw error;
+      throw new IssuerDiscoveryError(`${url} could not be read: ${describe(error)}`);
+    }
   }
 }
 

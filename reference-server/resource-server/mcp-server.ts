@@ -1,7 +1,9 @@
 import { type AuthInfo, McpServer, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import type { DownstreamCall } from './downstream.ts';
+import type { McpSession, SessionOwner } from './sessions.ts';
 
-/** What the reference tools remember between calls (the state `admin_reset` clears). */
+/** What the reference tools remember between calls (the state `admin_reset` clears), shared by every session. */
 interface ToolState {
   echoCalls: number;
 }
@@ -14,31 +16,41 @@ export interface TokenIdentity {
   aud: string[];
 }
 
-export type McpEndpoint = (request: Request, parsedBody: unknown, authInfo: AuthInfo | undefined) => Promise<Response>;
+/** What the bearer guard attaches to `AuthInfo.extra` for the tools. */
+export interface CallerExtra {
+  identity: TokenIdentity;
+  issuer: string;
+}
+
+export interface McpToolOptions {
+  name: string;
+  /** When set, the `downstream_report` tool calls a downstream API on behalf of the caller. */
+  downstream?: DownstreamCall;
+}
+
+/** Opens a new MCP session: its own server and stateful Streamable HTTP transport, ready for `initialize`. */
+export type SessionFactory = (owner: SessionOwner | undefined) => Promise<McpSession>;
 
 /**
- * MCP Streamable HTTP (stateless, JSON responses): a fresh server and transport per request, sharing the tools'
- * state. Authorization has already happened when a request gets here.
+ * MCP Streamable HTTP "Session Management" (JSON responses): each session is a server and a transport whose
+ * `Mcp-Session-Id` is a random UUID. Authorization has already happened when a request reaches a transport.
  */
-export function createMcpEndpoint(name: string): McpEndpoint {
+export function createSessionFactory(options: McpToolOptions): SessionFactory {
   const state: ToolState = { echoCalls: 0 };
-  return async (request, parsedBody, authInfo) => {
-    const server = buildServer(name, state);
+  return async (owner) => {
+    const id = crypto.randomUUID();
+    const server = buildServer(options, state);
     const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
+      sessionIdGenerator: () => id,
       enableJsonResponse: true,
     });
     await server.connect(transport);
-    try {
-      return await transport.handleRequest(request, { parsedBody, ...(authInfo ? { authInfo } : {}) });
-    } finally {
-      await server.close();
-    }
+    return { id, owner, transport, close: () => server.close() };
   };
 }
 
-function buildServer(name: string, state: ToolState): McpServer {
-  const server = new McpServer({ name, version: '0.1.0' });
+function buildServer(options: McpToolOptions, state: ToolState): McpServer {
+  const server = new McpServer({ name: options.name, version: '0.1.0' });
   server.registerTool(
     'echo',
     { description: 'Echoes the message back (needs the basic scope).', inputSchema: z.object({ message: z.string() }) },
@@ -51,7 +63,7 @@ function buildServer(name: string, state: ToolState): McpServer {
     'whoami',
     { description: "Describes the caller's access token: sub, client_id, scope and aud." },
     async (ctx) => {
-      const identity = identityOf(ctx.http?.authInfo);
+      const identity = callerOf(ctx.http?.authInfo)?.identity ?? { anonymous: true };
       return { content: [{ type: 'text', text: JSON.stringify(identity) }], structuredContent: { ...identity } };
     },
   );
@@ -64,10 +76,30 @@ function buildServer(name: string, state: ToolState): McpServer {
       return { content: [{ type: 'text', text: `reset: ${cleared} echo call(s) cleared` }] };
     },
   );
+  const { downstream } = options;
+  if (downstream) {
+    server.registerTool(
+      'downstream_report',
+      {
+        description:
+          'Calls the downstream API for the caller with a token exchanged for it (RFC 8693) and reports the answer.',
+      },
+      async (ctx) => {
+        const authInfo = ctx.http?.authInfo;
+        const caller = callerOf(authInfo);
+        if (!authInfo || !caller) return { content: [{ type: 'text', text: 'no caller token' }], isError: true };
+        const report = await downstream({ token: authInfo.token, issuer: caller.issuer });
+        return {
+          content: [{ type: 'text', text: JSON.stringify(report) }],
+          structuredContent: { ...report },
+          ...(report.error ? { isError: true } : {}),
+        };
+      },
+    );
+  }
   return server;
 }
 
-function identityOf(authInfo: AuthInfo | undefined): TokenIdentity | { anonymous: true } {
-  const identity = authInfo?.extra?.identity as TokenIdentity | undefined;
-  return identity ?? { anonymous: true };
+function callerOf(authInfo: AuthInfo | undefined): CallerExtra | undefined {
+  return authInfo?.extra as CallerExtra | undefined;
 }

@@ -4,6 +4,7 @@ import { ManualClock } from '../../harness/clock.ts';
 import { type Defect, Defects } from '../defects.ts';
 import { createResourceServer, type ResourceServerOptions, resourceMetadataUrl } from './index.ts';
 import { createTestIssuer, type TestIssuer, unsignedToken } from './test-issuer.ts';
+import { mcpRequest, openSession, postInSession, rpc, toolCall } from './test-mcp.ts';
 
 const RESOURCE = 'https://mcp.test/mcp';
 const ISSUER = 'https://as.test';
@@ -32,12 +33,6 @@ function server(overrides: Partial<ResourceServerOptions> & { defect?: Defect } 
 const nowSeconds = Math.floor(START / 1000);
 const mint = (options: Parameters<TestIssuer['mint']>[0] = {}) => as.mint({ nowSeconds, ...options });
 
-function rpc(method: string, params: Record<string, unknown> = {}) {
-  return JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
-}
-
-const toolCall = (name: string, args: Record<string, unknown> = {}) => rpc('tools/call', { name, arguments: args });
-
 function post(body: string, authorization?: string, url = RESOURCE): Request {
   return new Request(url, {
     method: 'POST',
@@ -57,8 +52,9 @@ function challengeParams(response: Response): Record<string, string> {
   return Object.fromEntries([...header.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
 }
 
+/** Opens a session with the token and sends `body` in it (a refusal on the way is answered instead). */
 async function callAs(token: string, body = toolCall('echo', { message: 'hi' }), rs = server()) {
-  return rs.handler(post(body, `Bearer ${token}`));
+  return postInSession(rs.handler, RESOURCE, token, body);
 }
 
 describe('protected resource metadata (RFC 9728)', () => {
@@ -109,7 +105,7 @@ describe('bearer guard', () => {
   });
 
   it('accepts the scheme name in any case', async () => {
-    const response = await server().handler(post(toolCall('echo', { message: 'hi' }), `bearer ${await mint()}`));
+    const response = await server().handler(mcpRequest(RESOURCE, { authorization: `bearer ${await mint()}` }));
     expect(response.status).toBe(200);
   });
 
@@ -170,14 +166,12 @@ describe('bearer guard', () => {
     expect(challengeParams(response).error).toBe('invalid_token');
   });
 
-  it('guards GET as well, and answers 405 to GET with a valid token', async () => {
+  it('guards GET as well, and answers 405 to GET with a valid token (no SSE stream offered)', async () => {
     const rs = server();
     expect((await rs.handler(new Request(RESOURCE))).status).toBe(401);
-    const authorized = await rs.handler(
-      new Request(RESOURCE, { headers: { Authorization: `Bearer ${await mint()}` } }),
-    );
+    const authorized = await rs.handler(mcpRequest(RESOURCE, { method: 'GET', token: await mint() }));
     expect(authorized.status).toBe(405);
-    expect(authorized.headers.get('allow')).toBe('POST');
+    expect(authorized.headers.get('allow')).toBe('POST, DELETE');
   });
 
   it('answers 400 to a body that is not JSON', async () => {
@@ -222,15 +216,246 @@ describe('scopes and tools', () => {
     });
   });
 
-  it('initializes', async () => {
-    const body = rpc('initialize', {
-      protocolVersion: '2025-11-25',
-      capabilities: {},
-      clientInfo: { name: 'test', version: '1' },
-    });
-    const response = await callAs(await mint(), body);
+  it('initializes, issuing a session id', async () => {
+    const response = await server().handler(mcpRequest(RESOURCE, { token: await mint() }));
     expect(response.status).toBe(200);
+    expect(response.headers.get('mcp-session-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(await response.json()).toMatchObject({ result: { serverInfo: { name: 'Reference MCP server' } } });
+  });
+});
+
+describe("sessions (MCP Streamable HTTP, bound to the token's user)", () => {
+  const echo = toolCall('echo', { message: 'in session' });
+
+  async function opened(rs = server(), token?: string) {
+    const user = token ?? (await mint());
+    const session = await openSession(rs.handler, RESOURCE, user);
+    if (!('sessionId' in session)) throw new Error(`no session: ${session.refusal.status}`);
+    return { rs, token: user, sessionId: session.sessionId };
+  }
+
+  it('serves calls in a session with a token of the same user, even another token', async () => {
+    const { rs, sessionId } = await opened();
+    const sameUserNewToken = await mint({ claims: { jti: 'another-token' } });
+    const response = await rs.handler(mcpRequest(RESOURCE, { token: sameUserNewToken, sessionId, body: echo }));
+    expect(response.status).toBe(200);
+  });
+
+  it('answers 400 to a call without a session id (initialize comes first)', async () => {
+    const response = await server().handler(mcpRequest(RESOURCE, { token: await mint(), body: echo }));
+    expect(response.status).toBe(400);
+  });
+
+  it('re-authenticates every request: a session id without a token is 401', async () => {
+    const { rs, sessionId } = await opened();
+    for (const method of ['POST', 'GET', 'DELETE'] as const) {
+      const response = await rs.handler(mcpRequest(RESOURCE, { method, sessionId, body: echo }));
+      expect(response.status).toBe(401);
+    }
+  });
+
+  it("refuses another user's valid token on the session with 401 invalid_token", async () => {
+    const { rs, sessionId } = await opened();
+    const bob = await mint({ claims: { sub: 'user-bob' } });
+    const response = await rs.handler(mcpRequest(RESOURCE, { token: bob, sessionId, body: echo }));
+    expect(response.status).toBe(401);
+    expect(challengeParams(response)).toMatchObject({ error: 'invalid_token' });
+    expect(challengeParams(response).error_description).toMatch(/another user/);
+  });
+
+  it('treats the same sub from another issuer as another user', async () => {
+    const other = await createTestIssuer('https://other-as.test', RESOURCE);
+    const fetch = async (input: string | URL | Request, init?: RequestInit) => {
+      const request = new Request(input, init);
+      return (request.url.startsWith(other.issuer) ? other.fetch : as.fetch)(request);
+    };
+    const rs = server({ fetch, trustedIssuers: [{ issuer: other.issuer }] });
+    const { sessionId } = await opened(rs);
+    const sameSubElsewhere = await other.mint({ nowSeconds });
+    const response = await rs.handler(mcpRequest(RESOURCE, { token: sameSubElsewhere, sessionId, body: echo }));
+    expect(response.status).toBe(401);
+  });
+
+  it('answers 404 (JSON-RPC error) for an unknown session id with a valid token', async () => {
+    const response = await server().handler(
+      mcpRequest(RESOURCE, { token: await mint(), sessionId: 'no-such-session', body: echo }),
+    );
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32001 } });
+  });
+
+  it('ends a session on DELETE; its id is unknown from then on', async () => {
+    const { rs, token, sessionId } = await opened();
+    expect((await rs.handler(mcpRequest(RESOURCE, { method: 'DELETE', token, sessionId }))).status).toBe(200);
+    expect((await rs.handler(mcpRequest(RESOURCE, { token, sessionId, body: echo }))).status).toBe(404);
+  });
+
+  it("refuses DELETE of a session with another user's token", async () => {
+    const { rs, token, sessionId } = await opened();
+    const bob = await mint({ claims: { sub: 'user-bob' } });
+    expect((await rs.handler(mcpRequest(RESOURCE, { method: 'DELETE', token: bob, sessionId }))).status).toBe(401);
+    expect((await rs.handler(mcpRequest(RESOURCE, { token, sessionId, body: echo }))).status).toBe(200);
+  });
+
+  it('ends idle sessions by the clock', async () => {
+    const clock = new ManualClock(START);
+    const rs = server({ clock, sessions: { idleSeconds: 60 } });
+    const token = await mint({ claims: { exp: nowSeconds + 3600 } });
+    const { sessionId } = await opened(rs, token);
+    clock.advance(30_000);
+    expect((await rs.handler(mcpRequest(RESOURCE, { token, sessionId, body: echo }))).status).toBe(200);
+    clock.advance(61_000);
+    expect((await rs.handler(mcpRequest(RESOURCE, { token, sessionId, body: echo }))).status).toBe(404);
+  });
+
+  it('keeps at most maxSessions, ending the least recently used', async () => {
+    const rs = server({ sessions: { maxSessions: 2 } });
+    const token = await mint();
+    const first = await opened(rs, token);
+    const second = await opened(rs, token);
+    expect((await rs.handler(mcpRequest(RESOURCE, { token, sessionId: first.sessionId, body: echo }))).status).toBe(
+      200,
+    );
+    await opened(rs, token);
+    const status = async (sessionId: string) =>
+      (await rs.handler(mcpRequest(RESOURCE, { token, sessionId, body: echo }))).status;
+    expect(await status(second.sessionId)).toBe(404);
+    expect(await status(first.sessionId)).toBe(200);
+  });
+});
+
+describe('trusted issuers and their rules', () => {
+  const LAB = 'https://lab.test';
+  let lab: TestIssuer;
+  const contacted: string[] = [];
+  beforeAll(async () => {
+    lab = await createTestIssuer(LAB, RESOURCE);
+  });
+  const fetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const request = new Request(input, init);
+    contacted.push(request.url);
+    return (request.url.startsWith(LAB) ? lab.fetch : as.fetch)(request);
+  };
+  const labServer = (rule: Record<string, unknown> = {}) =>
+    server({ fetch, trustedIssuers: [{ issuer: LAB, requiredClaims: { acr: 'loa2' }, ...rule }] });
+  const labToken = (claims: Record<string, unknown> = {}) =>
+    lab.mint({ nowSeconds, claims: { acr: 'loa2', ...claims } });
+
+  it('accepts a token of a further trusted issuer that meets its rules, keys through its metadata', async () => {
+    contacted.length = 0;
+    expect((await callAs(await labToken(), undefined, labServer())).status).toBe(200);
+    expect(contacted).toContain(`${LAB}/.well-known/oauth-authorization-server`);
+    expect(contacted).toContain(`${LAB}/jwks`);
+  });
+
+  it.each([
+    ['without the required claim', { acr: undefined }],
+    ['with another value of it', { acr: 'loa1' }],
+  ])('refuses a token %s', async (_, claims) => {
+    const response = await callAs(await labToken(claims), undefined, labServer());
+    expect(response.status).toBe(401);
+    expect(challengeParams(response).error_description).toMatch(/acr/);
+  });
+
+  it('accepts any of several listed values of a required claim', async () => {
+    const rs = labServer({ requiredClaims: { acr: ['loa2', 'loa3'] } });
+    expect((await callAs(await labToken({ acr: 'loa3' }), undefined, rs)).status).toBe(200);
+  });
+
+  it('holds the issuer to its allowedAudiences', async () => {
+    const rs = labServer({ allowedAudiences: ['https://mcp.test/lab-audience'] });
+    expect((await callAs(await labToken(), undefined, rs)).status).toBe(401);
+    const token = await labToken({ aud: 'https://mcp.test/lab-audience' });
+    expect((await callAs(token, undefined, rs)).status).toBe(200);
+  });
+
+  it('applies no rule of one issuer to another (the AS tokens need no acr)', async () => {
+    expect((await callAs(await mint(), undefined, labServer())).status).toBe(200);
+  });
+
+  it('never contacts an issuer it does not trust', async () => {
+    contacted.length = 0;
+    const response = await callAs(await labToken(), undefined, server({ fetch }));
+    expect(response.status).toBe(401);
+    expect(contacted.filter((url) => url.startsWith(LAB))).toEqual([]);
+  });
+});
+
+describe('audience, opaque tokens and token validation details', () => {
+  it('compares the scheme and host of aud case-insensitively, the path exactly', async () => {
+    expect((await callAs(await mint({ claims: { aud: 'HTTPS://MCP.TEST/mcp' } }))).status).toBe(200);
+    expect((await callAs(await mint({ claims: { aud: 'https://mcp.test/MCP' } }))).status).toBe(401);
+  });
+
+  it('accepts RS256 tokens (RFC 9068 §4)', async () => {
+    const token = await mint({ key: as.rsaKey, header: { alg: 'RS256', kid: 'test-rsa' } });
+    expect((await callAs(token)).status).toBe(200);
+  });
+
+  it.each([
+    [
+      'HS256 keyed with the public key PEM',
+      () => mint({ key: new TextEncoder().encode(as.publicPem), header: { alg: 'HS256' } }),
+    ],
+    ['a kid the JWKS does not list', () => mint({ key: as.foreignKey, header: { kid: 'unknown' } })],
+    ['an embedded jwk header', () => mint({ key: as.attackerKey, header: { kid: undefined, jwk: as.attackerJwk } })],
+    ['a jku header', () => mint({ key: as.attackerKey, header: { kid: 'attacker', jku: `${ISSUER}/attacker/jwks` } })],
+    ['an unknown crit parameter', () => mint({ header: { crit: ['x-unknown'], 'x-unknown': true } })],
+    ['no exp', () => mint({ claims: { exp: undefined } })],
+    ['an untrusted iss but a trusted key', () => mint({ claims: { iss: 'https://evil.test' } })],
+  ])('refuses a token with %s', async (_, make) => {
+    expect((await callAs(await make())).status).toBe(401);
+  });
+
+  it('validates an opaque token by introspection, holding the answer to the same rules', async () => {
+    const rs = server({ introspection: { client_id: 'rs', client_secret: 'secret' } });
+    const claims = { iss: ISSUER, sub: 'user-carol', client_id: 'c', scope: 'mcp:tools', exp: nowSeconds + 60 };
+    as.opaque.set('opaque-good', { ...claims, aud: RESOURCE });
+    as.opaque.set('opaque-other-audience', { ...claims, aud: 'https://mcp.test/other' });
+    const whoami = await callAs('opaque-good', toolCall('whoami'), rs);
+    expect(await whoami.json()).toMatchObject({ result: { structuredContent: { sub: 'user-carol' } } });
+    expect((await callAs('opaque-other-audience', undefined, rs)).status).toBe(401);
+    expect((await callAs('opaque-unknown', undefined, rs)).status).toBe(401);
+  });
+});
+
+describe('downstream_report (RFC 8693 token exchange)', () => {
+  const DOWNSTREAM = 'https://downstream.test/api';
+  const seen: (string | null)[] = [];
+  const fetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const request = new Request(input, init);
+    if (!request.url.startsWith(DOWNSTREAM)) return as.fetch(request);
+    seen.push(request.headers.get('authorization'));
+    return Response.json({ ok: true });
+  };
+  const rs = (defect?: Defect) =>
+    server({
+      fetch,
+      downstream: { url: DOWNSTREAM, client: { client_id: 'rs', client_secret: 's' } },
+      ...(defect ? { defect } : {}),
+    });
+
+  it('exchanges the caller token for the downstream resource and calls it with the new token only', async () => {
+    seen.length = 0;
+    const token = await mint();
+    const reply = await callAs(token, toolCall('downstream_report'), rs());
+    expect(await reply.json()).toMatchObject({
+      result: { structuredContent: { url: DOWNSTREAM, credential: 'exchanged', status: 200 } },
+    });
+    expect(seen).toEqual(['Bearer exchanged-token']);
+    const exchange = as.tokenRequests.at(-1);
+    expect(Object.fromEntries(exchange ?? [])).toMatchObject({
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: token,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      resource: DOWNSTREAM,
+    });
+  });
+
+  it('is not offered without a downstream', async () => {
+    const reply = await callAs(await mint(), rpc('tools/list'));
+    const { result } = (await reply.json()) as { result: { tools: { name: string }[] } };
+    expect(result.tools.map((tool) => tool.name)).not.toContain('downstream_report');
   });
 });
 

@@ -1,3 +1,5 @@
+import type { Defects } from '../defects.ts';
+
 /** The two scopes of the reference MCP server. */
 export interface ScopeNames {
   basic: string;
@@ -9,14 +11,15 @@ export function toolScopes(scopes: ScopeNames): ReadonlyMap<string, string[]> {
   return new Map([
     ['echo', [scopes.basic]],
     ['whoami', [scopes.basic]],
+    ['downstream_report', [scopes.basic]],
     ['admin_reset', [scopes.elevated]],
   ]);
 }
 
 /** The scopes a token effectively holds: the elevated scope implies the basic one (a declared hierarchy). */
-export function effectiveScopes(granted: string[], scopes: ScopeNames): Set<string> {
+export function effectiveScopes(granted: string[], scopes: ScopeNames, defects: Defects): Set<string> {
   const held = new Set(granted);
-  if (held.has(scopes.elevated)) held.add(scopes.basic);
+  if (held.has(scopes.elevated) && !defects.has('scope-hierarchy-ignored')) held.add(scopes.basic);
   return held;
 }
 
