@@ -37,11 +37,12 @@ export function mcpSdkDemoPath(): string | undefined {
  * endpoint that approves at once, opaque tokens checked by introspection), `--oauth-strict` makes the MCP server accept
  * only tokens issued for itself. Resolves once both its AS metadata and its protected resource metadata answer.
  */
-export async function startMcpSdkDemo(): Promise<McpSdkDemoPeer> {
+export async function startMcpSdkDemo(options: { strict?: boolean } = {}): Promise<McpSdkDemoPeer> {
   const script = mcpSdkDemoPath();
   if (!script) throw new Error('the MCP SDK demo server is not installed (npm install @modelcontextprotocol/sdk)');
   const [mcpPort, authPort] = await freeLoopbackPorts(2);
-  const child = spawn(process.execPath, [script, '--oauth', '--oauth-strict'], {
+  const flags = options.strict === false ? ['--oauth'] : ['--oauth', '--oauth-strict'];
+  const child = spawn(process.execPath, [script, ...flags], {
     env: { ...process.env, MCP_PORT: String(mcpPort), MCP_AUTH_PORT: String(authPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -73,7 +74,10 @@ export async function startMcpSdkDemo(): Promise<McpSdkDemoPeer> {
  * A target file for the demo: the harness registers its own clients (DCR) and "logs in" by following the authorize
  * redirect, since the demo approves without a page.
  */
-export function mcpSdkDemoTarget(peer: Pick<McpSdkDemoPeer, 'resource' | 'issuer'>): TargetFileInput {
+export function mcpSdkDemoTarget(
+  peer: Pick<McpSdkDemoPeer, 'resource' | 'issuer'>,
+  overrides: Partial<TargetFileInput> = {},
+): TargetFileInput {
   return {
     name: 'mcp-sdk-demo (v1 SDK)',
     resource: peer.resource,
@@ -83,6 +87,7 @@ export function mcpSdkDemoTarget(peer: Pick<McpSdkDemoPeer, 'resource' | 'issuer
     tools: { basic: DEMO_TOOL },
     login: { mode: 'auto' },
     suites: ['discovery', 'registration', 'pkce', 'authorization-code', 'resource-server'],
+    ...overrides,
   };
 }
 
