@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMBEDDED_LAB_CLAIMS } from '../harness/embedded.ts';
 import { findChromium } from '../harness/login/chromium.ts';
+import { freeLoopbackPorts } from '../harness/network/serve.ts';
 import type { RunResult } from '../harness/results.ts';
 import { runConformance } from '../harness/run.ts';
 import { parseTargetFile } from '../harness/target.ts';
@@ -8,22 +10,32 @@ import { REFERENCE_USERS } from '../reference-server/system.ts';
 
 /**
  * The reference system as a learner runs it (`serve`: real ports, real login and consent pages), checked through a
- * target file like any other implementation, with Chromium signing in. Same verdicts as in memory, except the checks
- * that need the harness to move the target's clock.
+ * target file like any other implementation, with Chromium signing in, the token lab and the downstream observer
+ * served by the harness on loopback. Same verdicts as in memory, except the checks that need the harness to move the
+ * target's clock.
  */
 describe.skipIf(!findChromium())('the served reference system, through a target file and a real browser', () => {
   let served: ServedReferenceSystem;
   let result: RunResult;
 
   beforeAll(async () => {
-    served = await serveReferenceSystem({ port: 0 });
+    const [labPort, downstreamPort] = await freeLoopbackPorts(2);
+    const tokenLab = { issuer: `http://127.0.0.1:${labPort}/lab`, requiredClaims: EMBEDDED_LAB_CLAIMS };
+    const downstream = { url: `http://127.0.0.1:${downstreamPort}/api`, tool: 'downstream_report' };
+    served = await serveReferenceSystem({
+      port: 0,
+      extraTrustedIssuers: [{ issuer: tokenLab.issuer, requiredClaims: EMBEDDED_LAB_CLAIMS }],
+      downstream: { url: downstream.url },
+    });
     const alice = REFERENCE_USERS[0]!;
     const target = parseTargetFile({
       name: 'reference system (served)',
       resource: served.urls.resource,
       issuer: served.urls.issuer,
       allowInsecureHttp: true,
-      scopes: { basic: 'mcp:tools', elevated: 'mcp:admin' },
+      scopes: { basic: 'mcp:tools', elevated: 'mcp:admin', elevatedIncludesBasic: true },
+      tokenLab,
+      downstream,
       tools: { basic: 'echo', elevated: 'admin_reset' },
       alternateResource: `${new URL(served.urls.resource).origin}/other`,
       user: { username: alice.username, password: alice.password },

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { FetchHandler } from './types.ts';
 
@@ -25,4 +25,24 @@ export function serveOnLoopback(handler: FetchHandler, port = 0): Promise<Served
     });
     server.once('error', reject);
   });
+}
+
+/** Ports free on 127.0.0.1 right now, held together while chosen so they differ. */
+export async function freeLoopbackPorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  const ports = await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<number>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => {
+            const address = server.address();
+            if (address && typeof address === 'object') resolve(address.port);
+            else reject(new Error('no port assigned'));
+          });
+        }),
+    ),
+  );
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }

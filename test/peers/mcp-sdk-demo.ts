@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freeLoopbackPorts } from '../../harness/network/serve.ts';
 import type { TargetFileInput } from '../../harness/target.ts';
 
 export interface McpSdkDemoPeer {
@@ -89,26 +89,6 @@ export function mcpSdkDemoTarget(
     suites: ['discovery', 'registration', 'pkce', 'authorization-code', 'resource-server'],
     ...overrides,
   };
-}
-
-/** Ports free on 127.0.0.1 right now, held together while chosen so they differ. */
-async function freeLoopbackPorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
-  const ports = await Promise.all(
-    servers.map(
-      (server) =>
-        new Promise<number>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => {
-            const address = server.address();
-            if (address && typeof address === 'object') resolve(address.port);
-            else reject(new Error('no port assigned'));
-          });
-        }),
-    ),
-  );
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
 }
 
 /** The last characters the child wrote, kept for the error message when it does not start. */
