@@ -91,7 +91,8 @@ export const DEFECTS = {
   'rs-accepts-query-token': 'an access_token in the query string is accepted',
   'rs-bare-bearer-500': 'an Authorization header of just "Bearer" (or "Bearer " + spaces) makes the RS answer 500',
   'nbf-unchecked': 'the RS accepts tokens whose nbf is in the future',
-  'hs256-public-key-accepted': 'the RS verifies HS256 tokens with its issuer public key as the HMAC secret (alg confusion)',
+  'hs256-public-key-accepted':
+    'the RS verifies HS256 tokens with its issuer public key as the HMAC secret (alg confusion)',
   'unknown-kid-unverified': 'a token whose kid is not in the JWKS is decoded without verification',
   'issuer-unchecked': 'the RS accepts tokens from any issuer whose key it can find',
   'missing-aud-accepted': 'tokens without aud are accepted',
@@ -111,7 +112,7 @@ export const DEFECTS = {
   'rs-malformed-request-500': 'a malformed JSON-RPC body with a valid token makes the RS answer 500',
   'get-unauthenticated': 'GET on the MCP endpoint (the SSE stream) is served without a token',
   'scope-hierarchy-ignored': 'the elevated scope does not imply the basic one (admin tokens refused for basic tools)',
-  'required-claim-unchecked': "the per-issuer rule requiring a claim (e.g. acr) is not enforced",
+  'required-claim-unchecked': 'the per-issuer rule requiring a claim (e.g. acr) is not enforced',
 } as const;
 
 export type Defect = keyof typeof DEFECTS;
