@@ -275,6 +275,10 @@ async function readBefore(
   } catch (error) {
     await reader.cancel().catch(() => {});
     if (error instanceof NetworkError) throw error;
+    // The request's own timeout signal may fire first and abort the body stream: the same verdict.
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+      throw new NetworkError(`${url}: the response body did not end in time`, url);
+    }
     throw new NetworkError(
       `${url}: the response body broke off (${error instanceof Error ? error.message : String(error)})`,
       url,
