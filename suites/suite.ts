@@ -15,4 +15,9 @@ export interface Suite {
   checks: Check[];
   /** One negative case per check id. */
   negatives: Record<string, NegativeCase>;
+  /**
+   * Checks that also fail, by consequence, under a defect planted for another check (e.g. a server that answers 500
+   * to garbage tokens fails every check that sends one). Every other check must stay green under that defect.
+   */
+  collateral?: Partial<Record<Defect, string[]>>;
 }

@@ -51,6 +51,37 @@ import {
   rejectsUnsigned,
 } from './token-validation.ts';
 
+/** Checks that send a token the server must refuse with invalid_token. */
+const INVALID_TOKEN_REFUSALS = [
+  'invalid-token-resource-metadata',
+  'rejects-malformed-token',
+  'rejects-bad-signature',
+  'rejects-alg-none',
+  'rejects-expired',
+  'rejects-wrong-audience',
+  'lab-rejects-expired',
+  'lab-rejects-not-yet-valid',
+  'lab-rejects-missing-exp',
+  'lab-rejects-wrong-issuer',
+  'lab-rejects-wrong-audience',
+  'lab-rejects-missing-audience',
+  'lab-rejects-missing-required-claim',
+  'lab-rejects-foreign-signature',
+  'lab-rejects-alg-none',
+  'lab-rejects-hs256-public-key',
+  'lab-rejects-unknown-kid',
+  'lab-rejects-embedded-jwk',
+  'lab-rejects-jku',
+  'lab-rejects-unknown-crit',
+  'lab-rejects-generic-jwt-typ',
+  'lab-rejects-id-token',
+  'lab-rejects-refresh-token-typ',
+  'rejects-revoked-token',
+  'session-rejects-invalid-token',
+];
+
+const ids = (names: readonly string[]) => names.map((name) => `resource-server.${name}`);
+
 export const resourceServerSuite: Suite = {
   name: 'resource-server',
   checks: [
@@ -153,5 +184,39 @@ export const resourceServerSuite: Suite = {
     'resource-server.session-bound-to-user': { defect: 'session-not-bound-to-user' },
     'resource-server.no-token-passthrough': { defect: 'token-passthrough' },
     'resource-server.downstream-token-audience': { defect: 'token-passthrough' },
+  },
+  collateral: {
+    'prm-not-served': ids(['invalid-token-resource-metadata']),
+    'rs-allows-anonymous': ids([
+      'no-error-without-credentials',
+      'challenge-scope',
+      'query-token-not-accepted',
+      'get-requires-token',
+      'session-requires-token',
+    ]),
+    'rs-audience-trailing-slash': ids([
+      'rejects-expired',
+      'insufficient-scope-403',
+      'insufficient-scope-challenge',
+      'accepts-lowercase-bearer',
+      'malformed-request-400',
+    ]),
+    'audience-unchecked': ids(['lab-rejects-missing-audience']),
+    'signature-unchecked': ids([
+      'lab-rejects-hs256-public-key',
+      'lab-rejects-unknown-kid',
+      'lab-rejects-embedded-jwk',
+      'lab-rejects-jku',
+      'rejects-revoked-token',
+    ]),
+    'expiry-unchecked': ids(['rejects-revoked-token']),
+    'rs-500-on-malformed-token': ids([
+      'invalid-token-challenge',
+      'invalid-token-resource-metadata',
+      'session-rejects-invalid-token',
+    ]),
+    'rs-invalid-token-no-error-code': ids(INVALID_TOKEN_REFUSALS),
+    'unknown-kid-unverified': ids(['lab-rejects-jku']),
+    'session-as-auth': ids(['session-bound-to-user']),
   },
 };
