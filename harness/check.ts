@@ -13,7 +13,6 @@ export type Need =
   | 'authorization-code' // the AS offers the authorization code flow and the harness can drive a login
   | 'confidential-client' // a confidential client is declared or can be registered
   | 'second-client' // a second client can be registered or is declared
-  | 'controllable-clock' // the harness controls the target's clock (the embedded reference system)
   | 'elevated-scope' // the target declares an elevated scope and a tool needing it
   | 'alternate-resource' // a second resource at the same AS is declared
   | 'token-lab' // the target declares tokenLab.issuer and its RS accepts a valid lab token

@@ -25,6 +25,11 @@ export interface CheckContext {
   clock: ManualClock | undefined;
   /** Ends the check as not applicable to this target. */
   skip(reason: string): never;
+  /**
+   * Lets `seconds` pass for the target: the harness's clock when it controls the target's, else real waiting, up to
+   * the target's `expiryWaitSeconds` (more SKIPs the check).
+   */
+  passTime(seconds: number): Promise<void>;
   /** The harness's test issuer, once the RS has been seen to accept a valid token from it. */
   tokenLab(): Promise<TokenLab>;
   /** The observer standing in for the service the target's downstream tool calls. */
@@ -46,6 +51,18 @@ export function createContext(session: Session): CheckContext {
       throw new CheckSkipped(reason);
     },
     tokenLab: () => trustedTokenLab(session),
+    async passTime(seconds: number) {
+      const clock = session.sut.clock;
+      if (clock) return clock.advance(seconds * 1000);
+      const allowed = session.target.expiryWaitSeconds;
+      if (seconds > allowed) {
+        throw new CheckSkipped(
+          `needs ${seconds} s to pass; the harness does not control this target's clock and may wait ` +
+            `${allowed} s (raise "expiryWaitSeconds" to let it wait)`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    },
     downstream() {
       if (!session.sut.downstream) throw new CheckSkipped('the target declares no "downstream" tool and URL');
       return session.sut.downstream;
@@ -104,13 +121,6 @@ async function assertNeed(ctx: CheckContext, need: Need): Promise<void> {
       return;
     case 'second-client':
       await ctx.oauth.secondClient();
-      return;
-    case 'controllable-clock':
-      if (!ctx.clock) {
-        ctx.skip(
-          "needs the harness to control the target's clock (embedded reference system); a real target would need minutes of waiting",
-        );
-      }
       return;
     case 'elevated-scope':
       if (!ctx.target.scopes?.elevated || !ctx.target.tools?.elevated) {

@@ -93,6 +93,15 @@ describe('runCheck verdicts', () => {
     }
   });
 
+  it('lets time pass on a target whose clock it does not control only within expiryWaitSeconds', async () => {
+    const realTime = (expiryWaitSeconds: number) =>
+      new Session({ ...sut, clock: undefined, target: { ...sut.target, expiryWaitSeconds } }, '2025-11-25', 1);
+    const waits = probe({ run: async (ctx) => `${await ctx.passTime(0.05)}` });
+    expect(await runCheck(waits, realTime(0))).toMatchObject({ status: 'SKIP' });
+    expect((await runCheck(waits, realTime(0))).message).toMatch(/raise "expiryWaitSeconds"/);
+    expect(await runCheck(waits, realTime(1))).toMatchObject({ status: 'PASS' });
+  });
+
   it('restores the clock after a check that moved it', async () => {
     const before = sut.clock!.now();
     await runCheck(probe({ run: async (ctx) => `${ctx.clock!.advance(3_600_000)}` }), session());

@@ -70,6 +70,8 @@ export const targetFileSchema = z
     /** Extra hosts (`host:port`) the harness may contact besides those of `resource`, `issuer` and `tokenLab.issuer`. */
     allowHosts: z.array(z.string().min(1)).optional(),
     timeoutMs: z.number().int().positive().max(120_000).default(10_000),
+    /** How long a check may wait in real time for a token of the target's AS to expire (0: never wait). */
+    expiryWaitSeconds: z.number().int().min(0).max(900).default(0),
     scopes: z
       .strictObject({
         basic: z.string().min(1),

@@ -170,10 +170,10 @@ export const codeExpires = check({
   description: 'OAuth 2.1 §4.1.2: codes MUST expire shortly after issue; a maximum of 10 minutes is RECOMMENDED.',
   requirements: ['OA21-CODE-LIFETIME'],
   level: 'MUST',
-  needs: ['authorization-code', 'controllable-clock'],
-  async run({ oauth, clock }) {
+  needs: ['authorization-code'],
+  async run({ oauth, passTime }) {
     const authorization = await successfulAuthorization(oauth);
-    clock!.advance(BEYOND_CODE_LIFETIME_MS);
+    await passTime(BEYOND_CODE_LIFETIME_MS / 1000);
     const reply = await oauth.redeem(authorization);
     return expect.tokenError(
       reply,
