@@ -90,6 +90,7 @@ export const DEFECTS = {
   'rs-scope-unchecked': 'tools needing an elevated scope run with the basic scope',
   'rs-accepts-query-token': 'an access_token in the query string is accepted',
   'rs-bare-bearer-500': 'an Authorization header of just "Bearer" (or "Bearer " + spaces) makes the RS answer 500',
+  'rs-split-bearer-500': 'a Bearer credential that is not a single b64token ("Bearer a b") makes the RS answer 500',
   'nbf-unchecked': 'the RS accepts tokens whose nbf is in the future',
   'hs256-public-key-accepted':
     'the RS verifies HS256 tokens with its issuer public key as the HMAC secret (alg confusion)',

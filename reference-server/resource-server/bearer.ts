@@ -30,6 +30,7 @@ export function presentedCredentials(request: Request, defects: Defects): Presen
     return { kind: 'malformed', reason: 'the Bearer scheme carries no token' };
   }
   if (!B64TOKEN.test(credentials)) {
+    if (defects.has('rs-split-bearer-500')) throw new TypeError('Cannot split the Bearer credential');
     return { kind: 'malformed', reason: 'the Bearer token is not a single b64token (RFC 6750 §2.1)' };
   }
   return { kind: 'bearer', token: credentials };

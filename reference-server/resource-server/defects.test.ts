@@ -126,6 +126,8 @@ const probes: Record<string, (rs: ResourceServer) => Promise<boolean>> = {
     (await rs.handler(mcpRequest(`${RESOURCE}?access_token=${await mint()}`))).status === 200,
   'rs-bare-bearer-500': async (rs) =>
     (await rs.handler(mcpRequest(RESOURCE, { authorization: 'Bearer   ' }))).status === 500,
+  'rs-split-bearer-500': async (rs) =>
+    (await rs.handler(mcpRequest(RESOURCE, { authorization: 'Bearer one two' }))).status === 500,
   'nbf-unchecked': (rs) => accepts(rs, mint({ nbf: NOW + 600 })),
   'hs256-public-key-accepted': (rs) =>
     accepts(rs, mintWith({ key: new TextEncoder().encode(as.publicPem), header: { alg: 'HS256' } })),

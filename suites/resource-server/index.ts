@@ -36,6 +36,7 @@ import {
   malformedRequest400,
   queryTokenNotAccepted,
   rejectsBareBearer,
+  rejectsSplitBearer,
 } from './requests.ts';
 import { rejectsRevokedToken } from './revocation.ts';
 import { scopeHierarchy } from './scope-hierarchy.ts';
@@ -125,6 +126,7 @@ export const resourceServerSuite: Suite = {
     scopeHierarchy,
     // How requests carry tokens.
     rejectsBareBearer,
+    rejectsSplitBearer,
     queryTokenNotAccepted,
     acceptsLowercaseBearer,
     malformedRequest400,
@@ -174,6 +176,7 @@ export const resourceServerSuite: Suite = {
     'resource-server.lab-rejects-refresh-token-typ': { defect: 'typ-unchecked' },
     'resource-server.scope-hierarchy': { defect: 'scope-hierarchy-ignored' },
     'resource-server.rejects-bare-bearer': { defect: 'rs-bare-bearer-500' },
+    'resource-server.rejects-split-bearer': { defect: 'rs-split-bearer-500' },
     'resource-server.query-token-not-accepted': { defect: 'rs-accepts-query-token' },
     'resource-server.accepts-lowercase-bearer': { defect: 'bearer-scheme-case-sensitive' },
     'resource-server.malformed-request-400': { defect: 'rs-malformed-request-500' },

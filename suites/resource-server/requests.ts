@@ -5,31 +5,48 @@ import { describeReply } from '../../harness/http.ts';
 import { requireServed } from './replies.ts';
 import { userAccessToken } from './tokens.ts';
 
-export const rejectsBareBearer = check({
+/** A check that sends a malformed Authorization header and requires a refusal, never a crash or service. */
+function rejectsMalformedAuthorization(options: { id: string; title: string; header: string; what: string }) {
+  return check({
+    id: options.id,
+    title: options.title,
+    description: 'RFC 6750 §3.1: a malformed request is invalid_request (400); a plain 401 challenge also refuses it.',
+    requirements: ['RS-STATUS-CODES', 'OA21-RS-ERROR-CODES'],
+    level: 'MUST',
+    needs: ['resource'],
+    async run(ctx) {
+      const reply = await ctx.mcp.post({ authorization: options.header });
+      expect.that(
+        reply.status === 400 || reply.status === 401,
+        `${options.what} was answered ${describeReply(reply)}; expected 400 invalid_request or 401 with a Bearer ` +
+          'challenge (a 5xx means header parsing crashed; a 2xx serves an unauthenticated request)',
+      );
+      const challenge = await replyBearerChallenge(reply);
+      const header = reply.headers.get('www-authenticate');
+      expect.that(challenge, `HTTP ${reply.status} without a Bearer challenge (WWW-Authenticate: ${header})`);
+      if (reply.status === 400) {
+        expect.that(
+          challenge.parameters.error === 'invalid_request',
+          `HTTP 400 with error="${challenge.parameters.error}"; RFC 6750 §3.1 pairs 400 with error="invalid_request"`,
+        );
+      }
+      return `HTTP ${reply.status}, WWW-Authenticate: ${header}`;
+    },
+  });
+}
+
+export const rejectsBareBearer = rejectsMalformedAuthorization({
   id: 'resource-server.rejects-bare-bearer',
   title: 'An Authorization header of just "Bearer" is answered 400 invalid_request or 401, never 500',
-  description: 'RFC 6750 §3.1: a malformed request is invalid_request (400); a missing token may also be a plain 401.',
-  requirements: ['RS-STATUS-CODES', 'OA21-RS-ERROR-CODES'],
-  level: 'MUST',
-  needs: ['resource'],
-  async run(ctx) {
-    const reply = await ctx.mcp.post({ authorization: 'Bearer' });
-    expect.that(
-      reply.status === 400 || reply.status === 401,
-      `"Authorization: Bearer" with no token was answered ${describeReply(reply)}; expected 400 invalid_request or ` +
-        '401 with a Bearer challenge (a 5xx means header parsing crashed; a 2xx serves an unauthenticated request)',
-    );
-    const challenge = await replyBearerChallenge(reply);
-    const header = reply.headers.get('www-authenticate');
-    expect.that(challenge, `HTTP ${reply.status} without a Bearer challenge (WWW-Authenticate: ${header})`);
-    if (reply.status === 400) {
-      expect.that(
-        challenge.parameters.error === 'invalid_request',
-        `HTTP 400 with error="${challenge.parameters.error}"; RFC 6750 §3.1 pairs 400 with error="invalid_request"`,
-      );
-    }
-    return `HTTP ${reply.status}, WWW-Authenticate: ${header}`;
-  },
+  header: 'Bearer',
+  what: '"Authorization: Bearer" with no token',
+});
+
+export const rejectsSplitBearer = rejectsMalformedAuthorization({
+  id: 'resource-server.rejects-split-bearer',
+  title: 'A Bearer credential of two tokens is answered 400 invalid_request or 401, never 500',
+  header: 'Bearer conformance-one conformance-two',
+  what: '"Authorization: Bearer <one> <two>"',
 });
 
 export const queryTokenNotAccepted = check({
