@@ -39,6 +39,7 @@ const KNOWN_DEVIATIONS: Record<string, string> = {
   'resource-server.invalid-token-resource-metadata': 'the same 500 carries no challenge at all (WARN)',
   'resource-server.rejects-malformed-token': 'a token that is no token is answered 500, not 401 invalid_token',
   'resource-server.session-rejects-invalid-token': 'a garbage token on a live session is answered 500, not 401',
+  'resource-server.rejects-split-bearer': '"Bearer <one> <two>" is answered 500 (the first word is taken as the token)',
 };
 
 /** Without `--oauth-strict`, the same server trusts any token its AS calls active, whatever its audience. */
