@@ -17,7 +17,9 @@ export type Need =
   | 'alternate-resource' // a second resource at the same AS is declared
   | 'token-lab' // the target declares tokenLab.issuer and its RS accepts a valid lab token
   | 'downstream' // the target declares a tool that calls a downstream service the harness observes
-  | 'sessions'; // the MCP server issues an Mcp-Session-Id on initialize
+  | 'sessions' // the MCP server issues an Mcp-Session-Id on initialize
+  | 'refresh-token' // the AS lists the refresh_token grant (and the authorization code flow works)
+  | 'client-credentials'; // the target declares an m2m client and the AS does not rule out client_credentials
 
 export interface CheckDefinition {
   /** `<suite>.<name>`, stable across releases: reports and baselines key on it. */

@@ -139,7 +139,33 @@ async function assertNeed(ctx: CheckContext, need: Need): Promise<void> {
     case 'sessions':
       await mcpSession(ctx);
       return;
+    case 'refresh-token':
+      await assertGrantListed(ctx, 'refresh_token', { absentMeans: 'unsupported' });
+      await assertNeed(ctx, 'authorization-code');
+      return;
+    case 'client-credentials':
+      await ctx.oauth.machineClient();
+      await assertGrantListed(ctx, 'client_credentials', { absentMeans: 'unknown' });
+      return;
   }
+}
+
+/**
+ * SKIPs unless the AS metadata lists `grant`. Without grant_types_supported, RFC 8414 §2's default applies
+ * (authorization_code and implicit only): `unsupported` then skips, `unknown` lets a declared client try.
+ */
+async function assertGrantListed(
+  ctx: CheckContext,
+  grant: string,
+  { absentMeans }: { absentMeans: 'unsupported' | 'unknown' },
+): Promise<void> {
+  const { metadata } = await ctx.discovery.authorizationServerMetadata();
+  const grants = metadata.grant_types_supported;
+  if (!Array.isArray(grants)) {
+    if (absentMeans === 'unsupported') ctx.skip(`the AS metadata has no grant_types_supported, so no ${grant} grant`);
+    return;
+  }
+  if (!grants.includes(grant)) ctx.skip(`the AS does not list ${grant} in grant_types_supported`);
 }
 
 /** A session opened with the run's user token; SKIPs on servers that issue no Mcp-Session-Id. */

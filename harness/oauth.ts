@@ -114,6 +114,19 @@ export class OAuthClientSide {
     );
   }
 
+  /** The target's machine-to-machine client (client_credentials); SKIPs when none is declared. */
+  async machineClient(): Promise<OAuthClient> {
+    const declared = this.target.clients.m2m;
+    if (!declared) throw new CheckSkipped('the target declares no machine-to-machine client ("clients.m2m")');
+    const { token_endpoint_auth_method, ...credentials } = declared;
+    return {
+      ...credentials,
+      redirect_uri: '',
+      auth: token_endpoint_auth_method ?? 'client_secret_basic',
+      source: 'target',
+    };
+  }
+
   /** Another public client, distinct from `publicClient()`, for binding checks. */
   secondClient(): Promise<OAuthClient> {
     return this.session.step('second client', async () => {

@@ -58,7 +58,14 @@ const login = z.discriminatedUnion('mode', [
   }),
 ]);
 
-export const SUITE_NAMES = ['discovery', 'registration', 'pkce', 'authorization-code', 'resource-server'] as const;
+export const SUITE_NAMES = [
+  'discovery',
+  'registration',
+  'pkce',
+  'authorization-code',
+  'grants',
+  'resource-server',
+] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];
 
 export const targetFileSchema = z

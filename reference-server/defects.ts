@@ -67,6 +67,22 @@ export const DEFECTS = {
   'invalid-client-400':
     'failed client authentication through the Authorization header answers 400 without WWW-Authenticate',
   'confidential-auth-skipped': 'confidential clients may redeem codes without authenticating',
+  // ── Refresh tokens ──────────────────────────────────────────────────────────────────────────────────────
+  'refresh-not-rotated': 'a refresh of a public client returns no new refresh token (the old one stays valid)',
+  'refresh-reuse-undetected': 'a rotated (used) refresh token still works and revokes nothing',
+  'refresh-reuse-keeps-family': 'reuse of a rotated refresh token is refused but the family stays alive',
+  'refresh-not-bound-to-client': 'any client may use a refresh token',
+  'refresh-scope-widening': 'a refresh may ask for scopes beyond the original grant',
+  'refresh-resource-widening': 'a refresh may ask for a resource the grant never covered',
+  'refresh-survives-revocation': 'revoking a refresh token (RFC 7009) leaves it and its family usable',
+  'refresh-never-expires': 'refresh tokens never expire',
+  // ── Client credentials ──────────────────────────────────────────────────────────────────────────────────
+  'client-credentials-for-public-clients': 'public clients (no authentication) get client_credentials tokens',
+  'client-assertion-replay': 'a private_key_jwt client assertion can be used twice (jti not tracked)',
+  'client-assertion-audience-unchecked': 'client assertions for another audience are accepted',
+  'client-assertion-expiry-unchecked': 'expired client assertions are accepted',
+  'client-assertion-unsigned': 'client assertions are decoded without verifying their signature',
+  'client-credentials-audience-unbound': 'client_credentials tokens carry aud = the issuer, ignoring resource',
   // ── Resource server (MCP server) ────────────────────────────────────────────────────────────────────────
   'prm-not-served': 'no protected resource metadata anywhere, and no pointer in the challenge',
   'challenge-without-resource-metadata': 'the 401 challenge has no resource_metadata parameter',

@@ -1,5 +1,6 @@
 import { authorizationCodeSuite } from './authorization-code/index.ts';
 import { discoverySuite } from './discovery/index.ts';
+import { grantsSuite } from './grants/index.ts';
 import { pkceSuite } from './pkce/index.ts';
 import { registrationSuite } from './registration/index.ts';
 import { resourceServerSuite } from './resource-server/index.ts';
@@ -11,5 +12,6 @@ export const SUITES: readonly Suite[] = [
   registrationSuite,
   pkceSuite,
   authorizationCodeSuite,
+  grantsSuite,
   resourceServerSuite,
 ];

@@ -2,6 +2,8 @@ import type { AuthorizationCodeRecord, ClientRecord } from '../../store/index.ts
 import { authenticateClient } from '../clients.ts';
 import type { IssuerContext } from '../context.ts';
 import { asOAuthError, errorResponse, jsonResponse, NO_STORE, OAuthError, plainTextErrorResponse } from '../errors.ts';
+import { clientCredentialsGrant } from '../grants/client-credentials.ts';
+import { refreshTokenGrant } from '../grants/refresh-token.ts';
 import { exchangeToken, TOKEN_EXCHANGE_GRANT } from '../grants/token-exchange.ts';
 import { base64url, readForm, singleParam } from '../http.ts';
 import { issueAccessToken, revokeGrant } from '../tokens.ts';
@@ -22,6 +24,8 @@ export async function handleToken(ctx: IssuerContext, request: Request): Promise
     if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
     if (grantType === 'authorization_code') return await redeemAuthorizationCode(ctx, authenticated.client, form);
     if (grantType === TOKEN_EXCHANGE_GRANT) return await exchangeToken(ctx, authenticated, form);
+    if (grantType === 'refresh_token') return await refreshTokenGrant(ctx, authenticated, form);
+    if (grantType === 'client_credentials') return await clientCredentialsGrant(ctx, authenticated, form);
     throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported here`);
   } catch (thrown) {
     const error = asOAuthError(thrown);
