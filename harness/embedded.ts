@@ -52,6 +52,7 @@ export async function embeddedSystemUnderTest(options: EmbeddedOptions = {}): Pr
     tools: { basic: { name: 'echo', arguments: { message: 'conformance' } }, elevated: 'admin_reset' },
     alternateResource: system.alternateResource,
     redirectUri: system.clients.public.redirect_uri,
+    clients: { m2m: system.clients.m2m },
     user: system.user,
     login: { mode: 'auto' },
     tokenLab: { issuer: EMBEDDED_TOKEN_LAB, requiredClaims: EMBEDDED_LAB_CLAIMS },

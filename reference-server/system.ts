@@ -1,3 +1,4 @@
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { type Clock, systemClock } from '../harness/clock.ts';
 import type { Network } from '../harness/network/network.ts';
 import type { Fetch, FetchHandler } from '../harness/network/types.ts';
@@ -21,6 +22,8 @@ export const REFERENCE_USERS: readonly ReferenceUser[] = [
 ];
 
 export const REFERENCE_REDIRECT_URI = 'http://127.0.0.1:5555/callback';
+/** The machine-to-machine client with a shared secret (client_secret_basic). */
+export const REFERENCE_M2M_CLIENT = { client_id: 'reference-m2m-client', client_secret: 'reference-m2m-secret' };
 
 export interface ReferenceSystemOptions {
   clock?: Clock;
@@ -52,6 +55,10 @@ export interface ReferenceSystem {
   clients: {
     public: { client_id: string; redirect_uri: string };
     confidential: { client_id: string; client_secret: string; redirect_uri: string };
+    /** A machine-to-machine client (client_credentials, OAuth 2.1 §4.2) authenticating with client_secret_basic. */
+    m2m: { client_id: string; client_secret: string };
+    /** A machine-to-machine client authenticating with private_key_jwt (RFC 7523 §2.2); its ES256 private key. */
+    m2mJwt: { client_id: string; privateJwk: JWK };
   };
   /** Origin → handler. */
   handlers: Map<string, FetchHandler>;
@@ -69,7 +76,7 @@ export async function createReferenceSystem(options: ReferenceSystemOptions = {}
   const resource = `${origins.mcp}/mcp`;
   const alternateResource = `${origins.mcp}/other`;
   const scopes = [REFERENCE_SCOPES.basic, REFERENCE_SCOPES.elevated];
-  const clients = referenceClients();
+  const clients = await referenceClients();
   const resourceServerOwnClient = resourceServerClient();
   const downstreamResources = options.downstream ? [{ resource: options.downstream.url, scopes }] : [];
 
@@ -135,7 +142,7 @@ export async function createReferenceSystem(options: ReferenceSystemOptions = {}
   };
 }
 
-function referenceClients() {
+async function referenceClients() {
   const publicClient: PreRegisteredClient = {
     client_id: 'reference-public-client',
     redirect_uris: [REFERENCE_REDIRECT_URI],
@@ -149,15 +156,45 @@ function referenceClients() {
     token_endpoint_auth_method: 'client_secret_basic',
     client_name: 'Reference confidential client',
   } satisfies PreRegisteredClient;
+  const machines = await machineClients();
   return {
-    preRegistered: [publicClient, confidentialClient],
+    preRegistered: [publicClient, confidentialClient, ...machines.preRegistered],
     described: {
+      ...machines.described,
       public: { client_id: publicClient.client_id, redirect_uri: REFERENCE_REDIRECT_URI },
       confidential: {
         client_id: confidentialClient.client_id,
         client_secret: confidentialClient.client_secret,
         redirect_uri: REFERENCE_REDIRECT_URI,
       },
+    },
+  };
+}
+
+/** Machine-to-machine clients (OAuth 2.1 §4.2): one with a shared secret, one signing client assertions (ES256). */
+async function machineClients() {
+  const secretClient = {
+    ...REFERENCE_M2M_CLIENT,
+    redirect_uris: [],
+    grant_types: ['client_credentials'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    client_name: 'Reference machine client (client_secret_basic)',
+  } satisfies PreRegisteredClient;
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const kid = 'reference-m2m-jwt-key';
+  const jwtClient: PreRegisteredClient = {
+    client_id: 'reference-m2m-jwt-client',
+    redirect_uris: [],
+    grant_types: ['client_credentials'],
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }] },
+    client_name: 'Reference machine client (private_key_jwt)',
+  };
+  return {
+    preRegistered: [secretClient, jwtClient],
+    described: {
+      m2m: { client_id: secretClient.client_id, client_secret: secretClient.client_secret },
+      m2mJwt: { client_id: jwtClient.client_id, privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'ES256' } },
     },
   };
 }

@@ -3,6 +3,11 @@
  * written in its style. Every other requirement ID a check cites must exist in the catalogue.
  */
 export const ADDED_REQUIREMENTS: Record<string, { keyword: string; text: string; source: string }> = {
+  'BCP-RT-EXPIRY': {
+    keyword: 'SHOULD',
+    text: 'Refresh tokens expire (e.g. after a period of inactivity) and are then refused',
+    source: 'RFC 9700 §4.14.2; OAuth 2.1 §4.3.2',
+  },
   'R7517-PUBLIC-ONLY': {
     keyword: 'MUST NOT',
     text: 'A published JWK Set (jwks_uri) contains no private key members (d, p, q, dp, dq, qi, k)',

@@ -6,7 +6,7 @@ import type { RunResult } from '../harness/results.ts';
 import { runConformance } from '../harness/run.ts';
 import { parseTargetFile } from '../harness/target.ts';
 import { type ServedReferenceSystem, serveReferenceSystem } from '../reference-server/serve.ts';
-import { REFERENCE_USERS } from '../reference-server/system.ts';
+import { REFERENCE_M2M_CLIENT, REFERENCE_USERS } from '../reference-server/system.ts';
 
 /**
  * The reference system as a learner runs it (`serve`: real ports, real login and consent pages), checked through a
@@ -36,6 +36,7 @@ describe.skipIf(!findChromium())('the served reference system, through a target 
       scopes: { basic: 'mcp:tools', elevated: 'mcp:admin', elevatedIncludesBasic: true },
       tokenLab,
       downstream,
+      clients: { m2m: REFERENCE_M2M_CLIENT },
       tools: { basic: 'echo', elevated: 'admin_reset' },
       alternateResource: `${new URL(served.urls.resource).origin}/other`,
       user: { username: alice.username, password: alice.password },
@@ -63,6 +64,7 @@ describe.skipIf(!findChromium())('the served reference system, through a target 
     expect(skipped.sort()).toEqual([
       'authorization-code.code-expires',
       'discovery.as-metadata-path-insertion',
+      'grants.refresh-token-expires',
       'resource-server.rejects-expired',
     ]);
   });

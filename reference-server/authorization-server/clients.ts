@@ -1,3 +1,12 @@
+import {
+  compactVerify,
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  type JSONWebKeySet,
+  type JWTPayload,
+} from 'jose';
+import { type Clock, epochSeconds } from '../../harness/clock.ts';
 import type { Defects } from '../defects.ts';
 import type { ClientRecord, Store, TokenEndpointAuthMethod } from '../store/index.ts';
 import { OAuthError } from './errors.ts';
@@ -8,34 +17,56 @@ export interface PreRegisteredClient {
   client_secret?: string;
   redirect_uris: string[];
   token_endpoint_auth_method: TokenEndpointAuthMethod;
+  /** The public keys of a private_key_jwt client. */
+  jwks?: JSONWebKeySet;
   grant_types?: string[];
   client_name?: string;
 }
 
-export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
+/** The methods every endpoint that authenticates clients accepts (token, revocation). */
+export const SHARED_SECRET_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
   'none',
   'client_secret_basic',
   'client_secret_post',
 ];
 
+/** The token endpoint also accepts RFC 7523 §2.2 client assertions signed with a registered key. */
+export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
+  ...SHARED_SECRET_AUTH_METHODS,
+  'private_key_jwt',
+];
+
+/** Asymmetric algorithms only: `none` proves nothing and HS* would need a secret shared with the server. */
+export const CLIENT_ASSERTION_ALGS = ['ES256', 'RS256', 'PS256'] as const;
+
+export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
 export function isConfidential(client: ClientRecord): boolean {
   return client.token_endpoint_auth_method !== 'none';
 }
 
+/** Why a client with this method cannot authenticate, or undefined when its credentials are complete. */
+function missingCredential(method: TokenEndpointAuthMethod, secret?: string, jwks?: JSONWebKeySet): string | undefined {
+  if (method === 'private_key_jwt') return jwks?.keys.length ? undefined : 'private_key_jwt needs jwks';
+  if (method !== 'none' && !secret) return `${method} needs a client_secret`;
+  return undefined;
+}
+
 /** A configured client becomes a registry entry like any other; configuration is trusted, not validated. */
 export function fromPreRegistered(client: PreRegisteredClient, issuedAt: number): ClientRecord {
-  if (client.token_endpoint_auth_method !== 'none' && !client.client_secret) {
-    throw new Error(`client ${client.client_id}: ${client.token_endpoint_auth_method} needs a client_secret`);
-  }
+  const missing = missingCredential(client.token_endpoint_auth_method, client.client_secret, client.jwks);
+  if (missing) throw new Error(`client ${client.client_id}: ${missing}`);
   const usesCustomScheme = client.redirect_uris.some((uri) => !/^https?:/i.test(uri));
+  const grantTypes = client.grant_types ? [...client.grant_types] : ['authorization_code'];
   return {
     client_id: client.client_id,
     ...(client.client_secret ? { client_secret: client.client_secret, client_secret_expires_at: 0 } : {}),
     client_id_issued_at: issuedAt,
     redirect_uris: [...client.redirect_uris],
     token_endpoint_auth_method: client.token_endpoint_auth_method,
-    grant_types: client.grant_types ? [...client.grant_types] : ['authorization_code'],
-    response_types: ['code'],
+    ...(client.jwks ? { jwks: structuredClone(client.jwks) } : {}),
+    grant_types: grantTypes,
+    response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
     application_type: usesCustomScheme ? 'native' : 'web',
     ...(client.client_name ? { client_name: client.client_name } : {}),
     registeredBy: 'configuration',
@@ -163,6 +194,14 @@ export interface ClientAuthenticationOptions {
   realm: string;
   /** Introspection accepts only confidential clients. */
   requireConfidential?: boolean;
+  /** Where RFC 7523 client assertions are accepted: what their `aud` may name, and the clock judging `exp`. */
+  assertions?: ClientAssertionOptions;
+}
+
+export interface ClientAssertionOptions {
+  /** The issuer identifier and the URL of the endpoint the assertion is sent to (RFC 7523 §3 item 3). */
+  audiences: readonly string[];
+  clock: Clock;
 }
 
 /**
@@ -178,6 +217,12 @@ export async function authenticateClient(
   const header = request.headers.get('authorization');
   const bodyClientId = singleParam(form, 'client_id');
   const bodySecret = singleParam(form, 'client_secret');
+  if (form.has('client_assertion') || form.has('client_assertion_type')) {
+    if (header !== null || bodySecret !== undefined) {
+      throw new OAuthError('invalid_request', 'use one client authentication method, not a client assertion and more');
+    }
+    return authenticateWithAssertion(form, bodyClientId, options);
+  }
   if (header !== null) {
     if (bodySecret !== undefined) {
       throw new OAuthError('invalid_request', 'use one client authentication method, not both Basic and client_secret');
@@ -225,4 +270,114 @@ function headerAuthenticationFailure({ defects, realm }: ClientAuthenticationOpt
     defects.has('invalid-client-400')
       ? new OAuthError('invalid_client', description, 400)
       : new OAuthError('invalid_client', description, 401, { 'WWW-Authenticate': `Basic realm="${realm}"` });
+}
+
+// ── private_key_jwt: RFC 7523 client assertions ─────────────────────────────────────────────────────────────────
+
+/** Assertion ids (`client_id jti`) already used, per server, each until the assertion's `exp` (seconds). */
+const usedAssertionIds = new WeakMap<Store, Map<string, number>>();
+
+/**
+ * RFC 7523 §2.2: `client_assertion_type` is the JWT bearer type and `client_assertion` exactly one JWT, signed with a
+ * key the client registered; §3 lists the claims it must carry. Any failure is 401 invalid_client (§3.1).
+ */
+async function authenticateWithAssertion(
+  form: URLSearchParams,
+  bodyClientId: string | undefined,
+  { store, defects, assertions }: ClientAuthenticationOptions,
+): Promise<AuthenticatedClient> {
+  if (!assertions) throw invalidClient('client assertions are not accepted at this endpoint');
+  const type = singleParam(form, 'client_assertion_type');
+  if (type !== CLIENT_ASSERTION_TYPE) throw invalidClient(`client_assertion_type must be ${CLIENT_ASSERTION_TYPE}`);
+  const assertion = singleParam(form, 'client_assertion');
+  if (!assertion) throw invalidClient('client_assertion is required with client_assertion_type');
+  const clientId = unverifiedClaims(assertion).sub;
+  if (typeof clientId !== 'string') throw invalidClient('the client assertion has no sub (the client_id)');
+  // §3 item 2: sub is the client_id; client_id in the body, when sent, names the same client.
+  if (bodyClientId !== undefined && bodyClientId !== clientId) {
+    throw invalidClient('client_id differs from the sub of the client assertion');
+  }
+  const client = await store.clients.get(clientId);
+  if (client?.token_endpoint_auth_method !== 'private_key_jwt' || !client.jwks) {
+    throw invalidClient(`client ${clientId} is not registered for private_key_jwt`);
+  }
+  const claims = await verifiedClaims(assertion, client.jwks, defects);
+  checkAssertionClaims(claims, clientId, assertions, defects);
+  checkAssertionNotReplayed(usedAssertionIdsOf(store), claims, clientId, epochSeconds(assertions.clock), defects);
+  return { client, method: 'private_key_jwt' };
+}
+
+function unverifiedClaims(assertion: string): JWTPayload {
+  try {
+    return decodeJwt(assertion);
+  } catch {
+    throw invalidClient('client_assertion is not a JWT');
+  }
+}
+
+function assertionAlgorithm(assertion: string): string | undefined {
+  try {
+    return decodeProtectedHeader(assertion).alg;
+  } catch {
+    throw invalidClient('the client assertion header is not valid JSON');
+  }
+}
+
+/** RFC 7523 §3 item 9: the signature verifies with a registered key, under an allowed asymmetric algorithm. */
+async function verifiedClaims(assertion: string, jwks: JSONWebKeySet, defects: Defects): Promise<JWTPayload> {
+  if (defects.has('client-assertion-unsigned')) return unverifiedClaims(assertion);
+  const alg = assertionAlgorithm(assertion);
+  if (!CLIENT_ASSERTION_ALGS.some((allowed) => allowed === alg)) {
+    throw invalidClient(`client assertions must be signed with ${CLIENT_ASSERTION_ALGS.join(', ')}, not ${alg}`);
+  }
+  try {
+    await compactVerify(assertion, createLocalJWKSet(jwks), { algorithms: [...CLIENT_ASSERTION_ALGS] });
+  } catch {
+    throw invalidClient('the client assertion signature does not verify with any registered key');
+  }
+  return unverifiedClaims(assertion);
+}
+
+/** RFC 7523 §3 items 1-5 and 7: iss = sub, aud names this server, exp is ahead, nbf has passed, a jti is present. */
+function checkAssertionClaims(
+  claims: JWTPayload,
+  clientId: string,
+  { audiences, clock }: ClientAssertionOptions,
+  defects: Defects,
+): void {
+  if (claims.iss !== clientId) throw invalidClient('the client assertion iss must be the client_id');
+  const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  const forThisServer = audience.some((value) => value !== undefined && audiences.includes(value));
+  if (!forThisServer && !defects.has('client-assertion-audience-unchecked')) {
+    throw invalidClient(`the client assertion aud must name this server (${audiences.join(' or ')})`);
+  }
+  const now = epochSeconds(clock);
+  if (typeof claims.exp !== 'number') throw invalidClient('the client assertion has no exp');
+  if (claims.exp <= now && !defects.has('client-assertion-expiry-unchecked')) {
+    throw invalidClient('the client assertion has expired');
+  }
+  if (typeof claims.nbf === 'number' && claims.nbf > now) throw invalidClient('the client assertion is not valid yet');
+  if (typeof claims.jti !== 'string' || claims.jti === '') throw invalidClient('the client assertion has no jti');
+}
+
+function usedAssertionIdsOf(store: Store): Map<string, number> {
+  const used = usedAssertionIds.get(store) ?? new Map<string, number>();
+  usedAssertionIds.set(store, used);
+  return used;
+}
+
+/** RFC 7523 §3 item 7: each jti is accepted once, and remembered until its assertion expires. */
+function checkAssertionNotReplayed(
+  used: Map<string, number>,
+  claims: JWTPayload,
+  clientId: string,
+  now: number,
+  defects: Defects,
+): void {
+  for (const [id, expiresAt] of used) if (expiresAt <= now) used.delete(id);
+  const id = `${clientId} ${claims.jti}`;
+  if (used.has(id) && !defects.has('client-assertion-replay')) {
+    throw invalidClient('the client assertion was already used (its jti was seen before)');
+  }
+  used.set(id, Math.max(claims.exp ?? now, now + 1));
 }

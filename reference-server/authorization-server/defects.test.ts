@@ -1,6 +1,15 @@
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import {
+  type CryptoKey,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  type JWTPayload,
+  SignJWT,
+} from 'jose';
 import { describe, expect, it } from 'vitest';
 import { DEFECTS, type Defect } from '../defects.ts';
+import { CLIENT_ASSERTION_TYPE } from './clients.ts';
 import {
   authorizationParams,
   authorizeUrl,
@@ -10,6 +19,7 @@ import {
   get,
   ISSUER,
   introspect,
+  OTHER_RESOURCE,
   obtainCode,
   PUBLIC_REDIRECT,
   pkcePair,
@@ -17,6 +27,7 @@ import {
   postJson,
   redeem,
   redirectedTo,
+  revoke,
   type TestServer,
   WEB_REDIRECT,
 } from './test-support.ts';
@@ -53,6 +64,36 @@ async function tokenResponse(server: TestServer): Promise<Response> {
 
 async function accessToken(server: TestServer): Promise<string> {
   return ((await (await tokenResponse(server)).json()) as { access_token: string }).access_token;
+}
+
+// ── Refresh tokens: a client registered for the refresh_token grant, its refresh token, and a refresh ──
+async function refreshClientId(server: TestServer): Promise<string> {
+  const registration = { redirect_uris: [PUBLIC_REDIRECT], grant_types: ['authorization_code', 'refresh_token'] };
+  const body = await (await register(server, { ...registration, token_endpoint_auth_method: 'none' })).json();
+  return (body as { client_id: string }).client_id;
+}
+
+async function refreshTokenOf(server: TestServer, clientId: string): Promise<string> {
+  const response = await redeem(server, await obtainCode(server, { client_id: clientId }), { client_id: clientId });
+  return ((await response.json()) as { refresh_token: string }).refresh_token;
+}
+
+function refresh(server: TestServer, clientId: string, token: string, extra: Record<string, string> = {}) {
+  const fields = { grant_type: 'refresh_token', refresh_token: token, client_id: clientId, ...extra };
+  return postForm(server.handler, `${ISSUER}/token`, fields);
+}
+
+/** A refresh token, refreshed once: the spent one and its successor. */
+async function rotatedPair(server: TestServer): Promise<{ clientId: string; spent: string; successor?: string }> {
+  const clientId = await refreshClientId(server);
+  const spent = await refreshTokenOf(server, clientId);
+  const body = (await (await refresh(server, clientId, spent)).json()) as { refresh_token?: string };
+  return { clientId, spent, ...(body.refresh_token ? { successor: body.refresh_token } : {}) };
+}
+
+async function refreshedWith(server: TestServer, extra: Record<string, string>): Promise<boolean> {
+  const clientId = await refreshClientId(server);
+  return (await refresh(server, clientId, await refreshTokenOf(server, clientId), extra)).status === 200;
 }
 
 const PROBES: Record<string, Probe> = {
@@ -226,10 +267,74 @@ const PROBES: Record<string, Probe> = {
     const issued = await obtainCode(server, { client_id: CLIENTS.basic.client_id, redirect_uri: WEB_REDIRECT });
     return (await redeem(server, issued, { client_id: CLIENTS.basic.client_id })).status === 200;
   },
+  // ── Refresh tokens ──
+  'refresh-not-rotated': async (server) => {
+    const { clientId, spent, successor } = await rotatedPair(server);
+    return successor === undefined && (await refresh(server, clientId, spent)).status === 200;
+  },
+  'refresh-reuse-undetected': async (server) => {
+    const { clientId, spent, successor } = await rotatedPair(server);
+    return successor !== undefined && (await refresh(server, clientId, spent)).status === 200;
+  },
+  'refresh-reuse-keeps-family': async (server) => {
+    const { clientId, spent, successor } = await rotatedPair(server);
+    const reuse = await refresh(server, clientId, spent);
+    return reuse.status === 400 && (await refresh(server, clientId, successor ?? spent)).status === 200;
+  },
+  'refresh-not-bound-to-client': async (server) => {
+    const token = await refreshTokenOf(server, await refreshClientId(server));
+    return (await refresh(server, await refreshClientId(server), token)).status === 200;
+  },
+  'refresh-scope-widening': (server) => refreshedWith(server, { scope: 'mcp:tools mcp:admin' }),
+  'refresh-resource-widening': (server) => refreshedWith(server, { resource: OTHER_RESOURCE }),
+  'refresh-survives-revocation': async (server) => {
+    const clientId = await refreshClientId(server);
+    const token = await refreshTokenOf(server, clientId);
+    await revoke(server, { token, client_id: clientId });
+    return (await refresh(server, clientId, token)).status === 200;
+  },
+  'refresh-never-expires': async (server) => {
+    const clientId = await refreshClientId(server);
+    const token = await refreshTokenOf(server, clientId);
+    server.clock.advance(400 * 24 * 60 * 60_000);
+    return (await refresh(server, clientId, token)).status === 200;
+  },
+  // ── Client credentials ──
+  'client-credentials-for-public-clients': async (server) => {
+    const client = await registeredMachineClient(server, { token_endpoint_auth_method: 'none' });
+    return (await clientCredentials(server, { client_id: client.client_id })).status === 200;
+  },
+  'client-assertion-replay': async (server) => {
+    const client = await assertingClient(server);
+    const assertion = await client.sign();
+    await clientCredentials(server, client.fields(assertion));
+    return (await clientCredentials(server, client.fields(assertion))).status === 200;
+  },
+  'client-assertion-audience-unchecked': async (server) => {
+    const client = await assertingClient(server);
+    const assertion = await client.sign({ aud: 'https://elsewhere.example/token' });
+    return (await clientCredentials(server, client.fields(assertion))).status === 200;
+  },
+  'client-assertion-expiry-unchecked': async (server) => {
+    const client = await assertingClient(server);
+    const assertion = await client.sign({ exp: Math.floor(server.clock.now() / 1000) - 60 });
+    return (await clientCredentials(server, client.fields(assertion))).status === 200;
+  },
+  'client-assertion-unsigned': async (server) => {
+    const client = await assertingClient(server);
+    const assertion = await client.sign({}, (await generateKeyPair('ES256')).privateKey);
+    return (await clientCredentials(server, client.fields(assertion))).status === 200;
+  },
+  'client-credentials-audience-unbound': async (server) => {
+    const client = await registeredMachineClient(server, { token_endpoint_auth_method: 'client_secret_basic' });
+    const response = await clientCredentials(server, {}, basic(client.client_id, client.client_secret ?? ''));
+    const { access_token } = (await response.json()) as { access_token: string };
+    return decodeJwt(access_token).aud === ISSUER;
+  },
 };
 
 /** The authorization server's sections of defects.ts end with this defect; the resource server's follow. */
-const LAST_AUTHORIZATION_SERVER_DEFECT: Defect = 'confidential-auth-skipped';
+const LAST_AUTHORIZATION_SERVER_DEFECT: Defect = 'client-credentials-audience-unbound';
 
 describe('deliberate defects of the authorization server', () => {
   it('has a probe for every authorization server defect', () => {
@@ -243,3 +348,34 @@ describe('deliberate defects of the authorization server', () => {
     expect(await probe(await createTestServer({ defects: [defect as Defect] })), 'visible with the defect').toBe(true);
   });
 });
+
+// ── Client credentials: machine clients registered by DCR, and their RFC 7523 client assertions ──
+
+interface MachineClient {
+  client_id: string;
+  client_secret?: string;
+}
+
+async function registeredMachineClient(server: TestServer, metadata: Record<string, unknown>): Promise<MachineClient> {
+  const registration = { grant_types: ['client_credentials'], response_types: [], ...metadata };
+  return (await (await register(server, registration)).json()) as MachineClient;
+}
+
+function clientCredentials(server: TestServer, fields: Record<string, string>, headers: Record<string, string> = {}) {
+  return postForm(server.handler, `${ISSUER}/token`, { grant_type: 'client_credentials', ...fields }, headers);
+}
+
+/** A private_key_jwt client registered with an ES256 key, signing assertions for the token endpoint by default. */
+async function assertingClient(server: TestServer) {
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const jwks = { keys: [{ ...(await exportJWK(publicKey)), alg: 'ES256' }] };
+  const { client_id } = await registeredMachineClient(server, { token_endpoint_auth_method: 'private_key_jwt', jwks });
+  return {
+    sign(overrides: JWTPayload = {}, key: CryptoKey = privateKey): Promise<string> {
+      const exp = Math.floor(server.clock.now() / 1000) + 60;
+      const claims = { iss: client_id, sub: client_id, aud: `${ISSUER}/token`, exp, jti: crypto.randomUUID() };
+      return new SignJWT({ ...claims, ...overrides }).setProtectedHeader({ alg: 'ES256' }).sign(key);
+    },
+    fields: (assertion: string) => ({ client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }),
+  };
+}

@@ -1,5 +1,7 @@
-import { TOKEN_ENDPOINT_AUTH_METHODS } from './clients.ts';
+import { CLIENT_ASSERTION_ALGS, SHARED_SECRET_AUTH_METHODS, TOKEN_ENDPOINT_AUTH_METHODS } from './clients.ts';
 import type { EndpointName, IssuerContext } from './context.ts';
+import { CLIENT_CREDENTIALS_GRANT } from './grants/client-credentials.ts';
+import { REFRESH_TOKEN_GRANT } from './grants/refresh-token.ts';
 import { TOKEN_EXCHANGE_GRANT } from './grants/token-exchange.ts';
 import { SIGNING_ALG } from './keys.ts';
 
@@ -40,10 +42,12 @@ export function authorizationServerMetadata(ctx: IssuerContext): MetadataDocumen
     ...(scopes.length > 0 ? { scopes_supported: scopes } : {}),
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', TOKEN_EXCHANGE_GRANT],
+    grant_types_supported: ['authorization_code', REFRESH_TOKEN_GRANT, CLIENT_CREDENTIALS_GRANT, TOKEN_EXCHANGE_GRANT],
     token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
+    // RFC 8414 §2: required once private_key_jwt is listed; asymmetric algorithms only, never none.
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
+    revocation_endpoint_auth_methods_supported: [...SHARED_SECRET_AUTH_METHODS],
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
   };

@@ -3,7 +3,9 @@
  * Every method is asynchronous, as a real database would be; times are epoch milliseconds from the injected clock.
  */
 
-export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
+import type { JSONWebKeySet } from 'jose';
+
+export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
 /** A registered client (RFC 7591 §2 metadata plus what the server assigned). */
 export interface ClientRecord {
@@ -15,6 +17,8 @@ export interface ClientRecord {
   client_secret_expires_at?: number;
   redirect_uris: string[];
   token_endpoint_auth_method: TokenEndpointAuthMethod;
+  /** RFC 7591 §2: the client's public keys, registered by value (for private_key_jwt, RFC 7523 §2.2). */
+  jwks?: JSONWebKeySet;
   grant_types: string[];
   response_types: string[];
   application_type: 'web' | 'native';
@@ -89,6 +93,30 @@ export interface AccessTokenRecord {
   revokedAt?: number;
 }
 
+/**
+ * An issued refresh token (OAuth 2.1 §4.3), by the SHA-256 digest of its value (base64url), so the store never holds a
+ * usable token. Every refresh token of one grant belongs to one family: rotation links each to its parent, and reuse
+ * of a rotated one revokes the whole family (§4.3.1).
+ */
+export interface RefreshTokenRecord {
+  id: string;
+  issuer: string;
+  clientId: string;
+  /** The grant, which is also the family every rotated successor belongs to. */
+  grantId: string;
+  /** The refresh token this one replaced, if it was issued by a rotation. */
+  parentId?: string;
+  sub: string;
+  /** The scope the user consented to; every successor keeps it (§4.3.3). */
+  scope: string;
+  resource: string;
+  issuedAt: number;
+  expiresAt: number;
+  /** Set once the token was exchanged for a successor; presenting it again is reuse. */
+  rotatedAt?: number;
+  revokedAt?: number;
+}
+
 /** An authorization request waiting for the user to sign in and consent. */
 export interface AuthorizationTransaction {
   id: string;
@@ -143,6 +171,15 @@ export interface AccessTokenStore {
   listByGrant(grantId: string): Promise<AccessTokenRecord[]>;
 }
 
+export interface RefreshTokenStore {
+  save(record: RefreshTokenRecord): Promise<void>;
+  get(id: string): Promise<RefreshTokenRecord | undefined>;
+  /** Marks the token rotated; true only for the first call, so two concurrent refreshes cannot both win. */
+  markRotated(id: string, at: number): Promise<boolean>;
+  revoke(id: string, at: number): Promise<void>;
+  listByGrant(grantId: string): Promise<RefreshTokenRecord[]>;
+}
+
 export interface RecordStore<T extends { id: string }> {
   save(record: T): Promise<void>;
   get(id: string): Promise<T | undefined>;
@@ -154,6 +191,7 @@ export interface Store {
   codes: AuthorizationCodeStore;
   grants: GrantStore;
   tokens: AccessTokenStore;
+  refreshTokens: RefreshTokenStore;
   transactions: RecordStore<AuthorizationTransaction>;
   sessions: RecordStore<SessionRecord>;
 }

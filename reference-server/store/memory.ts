@@ -8,6 +8,8 @@ import type {
   GrantRecord,
   GrantStore,
   RecordStore,
+  RefreshTokenRecord,
+  RefreshTokenStore,
   Store,
 } from './index.ts';
 
@@ -18,6 +20,7 @@ export function createMemoryStore(): Store {
     codes: memoryCodes(),
     grants: memoryGrants(),
     tokens: memoryTokens(),
+    refreshTokens: memoryRefreshTokens(),
     transactions: memoryRecords(),
     sessions: memoryRecords(),
   };
@@ -70,6 +73,26 @@ function memoryTokens(): AccessTokenStore {
     get: async (jti) => copy(tokens.get(jti)),
     revoke: async (jti, at) => {
       const token = tokens.get(jti);
+      if (token && token.revokedAt === undefined) token.revokedAt = at;
+    },
+    listByGrant: async (grantId) =>
+      [...tokens.values()].filter((token) => token.grantId === grantId).map((token) => structuredClone(token)),
+  };
+}
+
+function memoryRefreshTokens(): RefreshTokenStore {
+  const tokens = new Map<string, RefreshTokenRecord>();
+  return {
+    save: async (record) => void tokens.set(record.id, structuredClone(record)),
+    get: async (id) => copy(tokens.get(id)),
+    markRotated: async (id, at) => {
+      const token = tokens.get(id);
+      if (!token || token.rotatedAt !== undefined) return false;
+      token.rotatedAt = at;
+      return true;
+    },
+    revoke: async (id, at) => {
+      const token = tokens.get(id);
       if (token && token.revokedAt === undefined) token.revokedAt = at;
     },
     listByGrant: async (grantId) =>

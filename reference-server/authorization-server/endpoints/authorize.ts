@@ -164,7 +164,7 @@ export function canonicalResource(value: string): string | undefined {
  * RFC 8707 §2: `resource` is an absolute URI without a fragment naming a resource this server issues tokens for;
  * absent, the single registered resource is the default audience (RFC 9068 §3). Otherwise `invalid_target`.
  */
-function checkResource(ctx: IssuerContext, values: string[]): RegisteredResource {
+export function checkResource(ctx: IssuerContext, values: string[]): RegisteredResource {
   const requested = [...new Set(values.filter((value) => value !== ''))];
   if (requested.length > 1) throw new OAuthError('invalid_target', 'request one resource at a time');
   const [value] = requested;
@@ -182,7 +182,7 @@ function checkResource(ctx: IssuerContext, values: string[]): RegisteredResource
 }
 
 /** OAuth 2.1 §3.2.2.1: every requested scope must be one the resource understands; absent, its first scope. */
-function checkScope(resource: RegisteredResource, scope: string | undefined): string {
+export function checkScope(resource: RegisteredResource, scope: string | undefined): string {
   if (scope === undefined) return resource.scopes[0] ?? '';
   const requested = [...new Set(scope.split(' ').filter((item) => item !== ''))];
   const unknown = requested.filter((item) => !resource.scopes.includes(item));

@@ -1,3 +1,4 @@
+import type { JSONWebKeySet, JWK } from 'jose';
 import { epochSeconds } from '../../../harness/clock.ts';
 import type { ClientRecord, TokenEndpointAuthMethod } from '../../store/index.ts';
 import { redirectUriProblem, TOKEN_ENDPOINT_AUTH_METHODS } from '../clients.ts';
@@ -23,8 +24,9 @@ const KNOWN_FIELDS = new Set<string>([
   ...LIST_FIELDS,
   'token_endpoint_auth_method',
   'application_type',
+  'jwks',
 ]);
-const SUPPORTED_GRANT_TYPES = new Set(['authorization_code', 'refresh_token']);
+const SUPPORTED_GRANT_TYPES = new Set(['authorization_code', 'refresh_token', 'client_credentials']);
 const SUPPORTED_RESPONSE_TYPES = new Set(['code']);
 
 // RFC 7591 §3: open registration — POST a JSON client metadata document, get 201 with the client information back.
@@ -113,8 +115,12 @@ function registeredClient(ctx: IssuerContext, metadata: RawMetadata): ClientReco
   if (applicationType !== 'web' && applicationType !== 'native') {
     throw invalidMetadata(`application_type must be "web" or "native" (got "${applicationType}")`);
   }
+  const jwks = clientKeys(metadata);
   if (!defects.has('dcr-skips-metadata-validation')) {
     checkGrantAndResponseTypes(grantTypes, responseTypes);
+    if (authMethod === 'private_key_jwt' && !jwks) {
+      throw invalidMetadata("private_key_jwt needs the client's public keys in jwks");
+    }
     if (!(TOKEN_ENDPOINT_AUTH_METHODS as readonly string[]).includes(authMethod)) {
       throw invalidMetadata(
         `token_endpoint_auth_method "${authMethod}" is not supported; use one of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}`,
@@ -131,6 +137,7 @@ function registeredClient(ctx: IssuerContext, metadata: RawMetadata): ClientReco
     grant_types: grantTypes,
     response_types: responseTypes,
     application_type: applicationType,
+    ...(jwks ? { jwks } : {}),
     registeredBy: 'dynamic-registration',
   };
   if (issuesSecret) {
@@ -144,6 +151,29 @@ function registeredClient(ctx: IssuerContext, metadata: RawMetadata): ClientReco
   const contacts = optionalList(metadata, 'contacts');
   if (contacts) client.contacts = contacts;
   return client;
+}
+
+/**
+ * RFC 7591 §2: `jwks` carries the client's public keys by value; private_key_jwt (RFC 7523 §2.2) needs them, since
+ * this server fetches no `jwks_uri`. Private key members are refused: a client never hands out its private key.
+ */
+function clientKeys(metadata: RawMetadata): JSONWebKeySet | undefined {
+  if (metadata.jwks_uri !== undefined) throw invalidMetadata('jwks_uri is not supported here; register jwks by value');
+  const jwks = metadata.jwks;
+  if (jwks === undefined || jwks === null) return undefined;
+  const keys = typeof jwks === 'object' && 'keys' in jwks ? jwks.keys : undefined;
+  if (!Array.isArray(keys) || keys.length === 0 || !keys.every(isPublicJwk)) {
+    throw invalidMetadata('jwks must be a JWK Set {"keys": [...]} of public keys');
+  }
+  return { keys };
+}
+
+const PRIVATE_KEY_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
+
+function isPublicJwk(key: unknown): key is JWK {
+  if (typeof key !== 'object' || key === null || Array.isArray(key)) return false;
+  const members = key as Record<string, unknown>;
+  return typeof members.kty === 'string' && !PRIVATE_KEY_MEMBERS.some((member) => member in members);
 }
 
 /** RFC 7591 §2.1: the grant types must be supported and agree with the response types (authorization_code ⇔ code). */

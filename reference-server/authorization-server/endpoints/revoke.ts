@@ -2,6 +2,7 @@ import { NO_DEFECTS } from '../../defects.ts';
 import { authenticateClient } from '../clients.ts';
 import type { IssuerContext } from '../context.ts';
 import { asOAuthError, errorResponse, NO_STORE, OAuthError } from '../errors.ts';
+import { findRefreshToken, revokeRefreshTokenFamily } from '../grants/refresh-token.ts';
 import { readForm, singleParam } from '../http.ts';
 import { findTokenRecord } from '../tokens.ts';
 
@@ -21,6 +22,11 @@ export async function handleRevoke(ctx: IssuerContext, request: Request): Promis
     singleParam(form, 'token_type_hint');
     const record = await findTokenRecord(ctx, token);
     if (record && record.clientId === client.client_id) await ctx.store.tokens.revoke(record.jti, ctx.clock.now());
+    const refresh = record ? undefined : await findRefreshToken(ctx, token);
+    // §2.1: revoking a refresh token revokes its grant: every refresh and access token of its family.
+    if (refresh && refresh.clientId === client.client_id && !ctx.defects.has('refresh-survives-revocation')) {
+      await revokeRefreshTokenFamily(ctx, refresh.grantId);
+    }
     return new Response(null, { status: 200, headers: { ...NO_STORE } });
   } catch (thrown) {
     return errorResponse(asOAuthError(thrown));

@@ -1,9 +1,15 @@
 import type { AuthorizationCodeRecord, ClientRecord } from '../../store/index.ts';
 import { authenticateClient } from '../clients.ts';
 import type { IssuerContext } from '../context.ts';
-import { asOAuthError, errorResponse, jsonResponse, NO_STORE, OAuthError, plainTextErrorResponse } from '../errors.ts';
+import { asOAuthError, errorResponse, OAuthError, plainTextErrorResponse } from '../errors.ts';
 import { clientCredentialsGrant } from '../grants/client-credentials.ts';
-import { refreshTokenGrant } from '../grants/refresh-token.ts';
+import {
+  issueRefreshToken,
+  mayRefresh,
+  REFRESH_TOKEN_GRANT,
+  refreshTokenGrant,
+  tokenEndpointResponse,
+} from '../grants/refresh-token.ts';
 import { exchangeToken, TOKEN_EXCHANGE_GRANT } from '../grants/token-exchange.ts';
 import { base64url, readForm, singleParam } from '../http.ts';
 import { issueAccessToken, revokeGrant } from '../tokens.ts';
@@ -19,12 +25,13 @@ export async function handleToken(ctx: IssuerContext, request: Request): Promise
       store: ctx.store,
       defects: ctx.defects,
       realm: ctx.issuer,
+      assertions: { audiences: [ctx.issuer, ctx.endpoint('token')], clock: ctx.clock },
     });
     const grantType = singleParam(form, 'grant_type');
     if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
     if (grantType === 'authorization_code') return await redeemAuthorizationCode(ctx, authenticated.client, form);
     if (grantType === TOKEN_EXCHANGE_GRANT) return await exchangeToken(ctx, authenticated, form);
-    if (grantType === 'refresh_token') return await refreshTokenGrant(ctx, authenticated, form);
+    if (grantType === REFRESH_TOKEN_GRANT) return await refreshTokenGrant(ctx, authenticated, form);
     if (grantType === 'client_credentials') return await clientCredentialsGrant(ctx, authenticated, form);
     throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported here`);
   } catch (thrown) {
@@ -76,14 +83,17 @@ async function redeemAuthorizationCode(
     resource,
     scope: code.scope,
   });
-  const body = {
-    access_token: issued.accessToken,
-    token_type: 'Bearer',
-    expires_in: issued.expiresIn,
-    ...(code.scope ? { scope: code.scope } : {}),
-  };
-  // OAuth 2.1 §3.2.3: responses carrying tokens are not cached.
-  return jsonResponse(body, 200, defects.has('token-response-cacheable') ? {} : { ...NO_STORE });
+  // OAuth 2.1 §4.3: a refresh token comes with the code's tokens when the client registered the refresh_token grant.
+  const refreshToken = mayRefresh(client)
+    ? await issueRefreshToken(ctx, {
+        grantId: code.grantId,
+        clientId: code.clientId,
+        sub: code.sub,
+        scope: code.scope,
+        resource: code.resource,
+      })
+    : undefined;
+  return tokenEndpointResponse(ctx, issued, code.scope, refreshToken);
 }
 
 /** RFC 6749 §4.1.3 (OAuth 2.1 §10.2): if redirect_uri was in the authorization request, it must be repeated identically. */
