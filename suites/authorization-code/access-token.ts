@@ -1,8 +1,8 @@
 import { check } from '../../harness/check.ts';
 import type { CheckContext } from '../../harness/context.ts';
 import { expect } from '../../harness/expect.ts';
+import { audiences, type DecodedJwt, decodeAccessToken } from '../../harness/jwt.ts';
 import type { IssuedTokens } from '../../harness/oauth.ts';
-import { audiences, type DecodedJwt, decodeAccessToken } from './observations.ts';
 
 /** AS-SHORT-LIVED-AT asks for "short-lived" tokens; an hour is the common ceiling. */
 const SHORT_LIVED_SECONDS = 3600;

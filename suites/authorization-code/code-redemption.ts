@@ -2,8 +2,9 @@ import { BlockedError, CheckSkipped, check } from '../../harness/check.ts';
 import type { CheckContext } from '../../harness/context.ts';
 import { expect } from '../../harness/expect.ts';
 import { describeReply, member, readReply } from '../../harness/http.ts';
+import { audiences, decodeAccessToken } from '../../harness/jwt.ts';
 import type { OAuthClient } from '../../harness/oauth.ts';
-import { audiences, decodeAccessToken, siblingPath, successfulAuthorization } from './observations.ts';
+import { siblingPath, successfulAuthorization } from './observations.ts';
 
 /** OAuth 2.1 §4.1.2 recommends codes live at most ten minutes; one more minute leaves no doubt. */
 const BEYOND_CODE_LIFETIME_MS = 11 * 60_000;

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { audiences, decodeAccessToken } from '../../harness/jwt.ts';
 import type { Authorization } from '../../harness/oauth.ts';
 import {
-  audiences,
-  decodeAccessToken,
   extraPathSegment,
   extraQueryParameter,
   redirectedTo,

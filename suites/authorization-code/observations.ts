@@ -1,4 +1,3 @@
-import { decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import { BlockedError } from '../../harness/check.ts';
 import type { Authorization, AuthorizeOptions, OAuthClientSide } from '../../harness/oauth.ts';
 import { summarizeAuthorization } from '../../harness/oauth.ts';
@@ -102,26 +101,4 @@ export function extraQueryParameter(uri: string): string {
   const url = new URL(uri);
   url.searchParams.append('conformance', 'extra');
   return url.href;
-}
-
-export interface DecodedJwt {
-  header: ProtectedHeaderParameters;
-  claims: JWTPayload;
-}
-
-/** The header and claims of a signed JWT (not verified), or undefined for an opaque (or encrypted) token. */
-export function decodeAccessToken(token: string): DecodedJwt | undefined {
-  if (token.split('.').length !== 3) return undefined;
-  try {
-    return { header: decodeProtectedHeader(token), claims: decodeJwt(token) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** `aud` as a list (RFC 7519 §4.1.3: a string or an array of strings). */
-export function audiences(claims: JWTPayload): string[] {
-  const { aud } = claims;
-  if (typeof aud === 'string') return [aud];
-  return Array.isArray(aud) ? aud.filter((value): value is string => typeof value === 'string') : [];
 }

@@ -1,11 +1,11 @@
-import { decodeJwt } from 'jose';
 import { BlockedError, check } from '../../harness/check.ts';
 import type { CheckContext } from '../../harness/context.ts';
 import type { DownstreamRequest } from '../../harness/downstream.ts';
 import { expect } from '../../harness/expect.ts';
 import { describeReply } from '../../harness/http.ts';
+import { audiences, decodeAccessToken, isJwt } from '../../harness/jwt.ts';
 import { toolName } from '../../harness/mcp.ts';
-import { isJwt, userAccessToken } from './tokens.ts';
+import { userAccessToken } from './tokens.ts';
 
 interface DownstreamCall {
   userToken: string;
@@ -70,15 +70,15 @@ export const downstreamTokenAudience = check({
     if (jwts.length === 0) ctx.skip('the downstream API received no JWT bearer token; its audience cannot be read');
     const downstreamUrl = ctx.target.downstream!.url;
     for (const token of jwts) {
-      const { aud } = decodeJwt(token);
-      const audiences = typeof aud === 'string' ? [aud] : (aud ?? []);
+      const { claims } = decodeAccessToken(token)!;
+      const { aud } = claims;
       expect.that(
-        !audiences.includes(ctx.target.resource!),
+        !audiences(claims).includes(ctx.target.resource!),
         `the downstream token has aud ${JSON.stringify(aud)}, which names the MCP server; request a token for ` +
           `${downstreamUrl} (RFC 8707 resource, or RFC 8693 token exchange)`,
       );
       expect.that(
-        audiences.includes(downstreamUrl),
+        audiences(claims).includes(downstreamUrl),
         `the downstream token has aud ${JSON.stringify(aud)}; it should name the downstream API ${downstreamUrl}, so ` +
           'that API can tell the token was issued for it',
       );

@@ -1,20 +1,11 @@
-import { decodeProtectedHeader } from 'jose';
 import type { CheckContext } from '../../harness/context.ts';
+import { isJwt } from '../../harness/jwt.ts';
 
 /** A user access token from the target's own AS (one per run), or a skip when it is not a JWT and `needJwt`. */
 export async function userAccessToken(ctx: CheckContext, { needJwt = false } = {}): Promise<string> {
   const { accessToken } = await ctx.oauth.userTokens();
   if (needJwt && !isJwt(accessToken)) ctx.skip('the access token is opaque; tampering with a JWT does not apply');
   return accessToken;
-}
-
-export function isJwt(token: string): boolean {
-  try {
-    decodeProtectedHeader(token);
-    return token.split('.').length === 3;
-  } catch {
-    return false;
-  }
 }
 
 /** The same JWT with one signature character changed: the claims stay valid, the signature does not. */

@@ -1,0 +1,28 @@
+import { decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+
+export interface DecodedJwt {
+  header: ProtectedHeaderParameters;
+  claims: JWTPayload;
+}
+
+/** The header and claims of a signed JWT (not verified), or undefined for an opaque (or encrypted) token. */
+export function decodeAccessToken(token: string): DecodedJwt | undefined {
+  if (token.split('.').length !== 3) return undefined;
+  try {
+    return { header: decodeProtectedHeader(token), claims: decodeJwt(token) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `aud` as a list (RFC 7519 §4.1.3: a string or an array of strings). */
+export function audiences(claims: JWTPayload): string[] {
+  const { aud } = claims;
+  if (typeof aud === 'string') return [aud];
+  return Array.isArray(aud) ? aud.filter((value): value is string => typeof value === 'string') : [];
+}
+
+/** True for a signed JWT (three segments, a decodable header and payload). */
+export function isJwt(token: string): boolean {
+  return decodeAccessToken(token) !== undefined;
+}
