@@ -274,9 +274,6 @@ function headerAuthenticationFailure({ defects, realm }: ClientAuthenticationOpt
 
 // ── private_key_jwt: RFC 7523 client assertions ─────────────────────────────────────────────────────────────────
 
-/** Assertion ids (`client_id jti`) already used, per server, each until the assertion's `exp` (seconds). */
-const usedAssertionIds = new WeakMap<Store, Map<string, number>>();
-
 /**
  * RFC 7523 §2.2: `client_assertion_type` is the JWT bearer type and `client_assertion` exactly one JWT, signed with a
  * key the client registered; §3 lists the claims it must carry. Any failure is 401 invalid_client (§3.1).
@@ -303,7 +300,7 @@ async function authenticateWithAssertion(
   }
   const claims = await verifiedClaims(assertion, client.jwks, defects);
   checkAssertionClaims(claims, clientId, assertions, defects);
-  checkAssertionNotReplayed(usedAssertionIdsOf(store), claims, clientId, epochSeconds(assertions.clock), defects);
+  await checkAssertionNotReplayed(store, claims, clientId, epochSeconds(assertions.clock), defects);
   return { client, method: 'private_key_jwt' };
 }
 
@@ -360,24 +357,16 @@ function checkAssertionClaims(
   if (typeof claims.jti !== 'string' || claims.jti === '') throw invalidClient('the client assertion has no jti');
 }
 
-function usedAssertionIdsOf(store: Store): Map<string, number> {
-  const used = usedAssertionIds.get(store) ?? new Map<string, number>();
-  usedAssertionIds.set(store, used);
-  return used;
-}
-
 /** RFC 7523 §3 item 7: each jti is accepted once, and remembered until its assertion expires. */
-function checkAssertionNotReplayed(
-  used: Map<string, number>,
+async function checkAssertionNotReplayed(
+  store: Store,
   claims: JWTPayload,
   clientId: string,
   now: number,
   defects: Defects,
-): void {
-  for (const [id, expiresAt] of used) if (expiresAt <= now) used.delete(id);
-  const id = `${clientId} ${claims.jti}`;
-  if (used.has(id) && !defects.has('client-assertion-replay')) {
+): Promise<void> {
+  const fresh = await store.assertionIds.use(`${clientId} ${claims.jti}`, Math.max(claims.exp ?? now, now + 1), now);
+  if (!fresh && !defects.has('client-assertion-replay')) {
     throw invalidClient('the client assertion was already used (its jti was seen before)');
   }
-  used.set(id, Math.max(claims.exp ?? now, now + 1));
 }

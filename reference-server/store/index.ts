@@ -180,6 +180,12 @@ export interface RefreshTokenStore {
   listByGrant(grantId: string): Promise<RefreshTokenRecord[]>;
 }
 
+/** Identifiers that may be used once, each until it expires (RFC 7523 §3 item 7: client assertion `jti`s). */
+export interface OneTimeIdStore {
+  /** Records `id` as used until `expiresAt` (epoch seconds); true only if it was not already in use. */
+  use(id: string, expiresAt: number, now: number): Promise<boolean>;
+}
+
 export interface RecordStore<T extends { id: string }> {
   save(record: T): Promise<void>;
   get(id: string): Promise<T | undefined>;
@@ -192,6 +198,7 @@ export interface Store {
   grants: GrantStore;
   tokens: AccessTokenStore;
   refreshTokens: RefreshTokenStore;
+  assertionIds: OneTimeIdStore;
   transactions: RecordStore<AuthorizationTransaction>;
   sessions: RecordStore<SessionRecord>;
 }

@@ -7,6 +7,7 @@ import type {
   ClientStore,
   GrantRecord,
   GrantStore,
+  OneTimeIdStore,
   RecordStore,
   RefreshTokenRecord,
   RefreshTokenStore,
@@ -21,6 +22,7 @@ export function createMemoryStore(): Store {
     grants: memoryGrants(),
     tokens: memoryTokens(),
     refreshTokens: memoryRefreshTokens(),
+    assertionIds: memoryOneTimeIds(),
     transactions: memoryRecords(),
     sessions: memoryRecords(),
   };
@@ -97,6 +99,18 @@ function memoryRefreshTokens(): RefreshTokenStore {
     },
     listByGrant: async (grantId) =>
       [...tokens.values()].filter((token) => token.grantId === grantId).map((token) => structuredClone(token)),
+  };
+}
+
+function memoryOneTimeIds(): OneTimeIdStore {
+  const used = new Map<string, number>();
+  return {
+    use: async (id, expiresAt, now) => {
+      for (const [seen, until] of used) if (until <= now) used.delete(seen);
+      if (used.has(id)) return false;
+      used.set(id, expiresAt);
+      return true;
+    },
   };
 }
 
