@@ -19,7 +19,15 @@ export type Need =
   | 'downstream' // the target declares a tool that calls a downstream service the harness observes
   | 'sessions' // the MCP server issues an Mcp-Session-Id on initialize
   | 'refresh-token' // the AS lists the refresh_token grant (and the authorization code flow works)
-  | 'client-credentials'; // the target declares an m2m client and the AS does not rule out client_credentials
+  | 'client-credentials' // the target declares an m2m client and the AS does not rule out client_credentials
+  | 'jwt-bearer' // clients.workload and workloadIssuer are declared; the AS does not rule out the jwt-bearer grant
+  | 'id-jag' // clients.enterprise and enterpriseIdp are declared; the AS does not rule out the jwt-bearer grant
+  | 'token-exchange' // clients.exchange is declared; the AS does not rule out token exchange
+  | 'ciba' // clients.ciba and ciba.loginHint are declared; the AS has a backchannel_authentication_endpoint
+  | 'ciba-approval' // as 'ciba', and the inbox where approval links arrive is declared (ciba.mailbox)
+  | 'userinfo' // the AS has a userinfo_endpoint
+  | 'introspection' // the AS has an introspection_endpoint
+  | 'revocation'; // the AS has a revocation_endpoint
 
 export interface CheckDefinition {
   /** `<suite>.<name>`, stable across releases: reports and baselines key on it. */

@@ -1,9 +1,12 @@
+import type { EnterpriseIdp } from '../mocks/idps/enterprise/index.ts';
+import type { WorkloadIssuer } from '../mocks/idps/workload/index.ts';
 import { BlockedError, CheckFailure, CheckSkipped, type Need } from './check.ts';
 import type { ManualClock } from './clock.ts';
 import { Discovery } from './discovery.ts';
 import type { DownstreamObserver } from './downstream.ts';
 import { type Expect, expect } from './expect.ts';
 import { describeReply } from './http.ts';
+import { type MailboxReader, mailboxReader } from './mailbox.ts';
 import { McpClient, type McpSession } from './mcp.ts';
 import type { Fetch } from './network/types.ts';
 import { OAuthClientSide } from './oauth.ts';
@@ -34,6 +37,12 @@ export interface CheckContext {
   tokenLab(): Promise<TokenLab>;
   /** The observer standing in for the service the target's downstream tool calls. */
   downstream(): DownstreamObserver;
+  /** The workload identity issuer the harness serves, which the AS trusts for `clients.workload`. */
+  workloadIssuer(): WorkloadIssuer;
+  /** The enterprise IdP the harness serves, whose ID-JAGs the AS accepts for `clients.enterprise`. */
+  enterpriseIdp(): EnterpriseIdp;
+  /** The inbox where the target's approval mails (CIBA) arrive. */
+  mailbox(): MailboxReader;
 }
 
 export function createContext(session: Session): CheckContext {
@@ -67,6 +76,15 @@ export function createContext(session: Session): CheckContext {
       if (!session.sut.downstream) throw new CheckSkipped('the target declares no "downstream" tool and URL');
       return session.sut.downstream;
     },
+    workloadIssuer() {
+      if (!session.sut.workloadIssuer) throw new CheckSkipped('the target declares no "workloadIssuer.issuer"');
+      return session.sut.workloadIssuer;
+    },
+    enterpriseIdp() {
+      if (!session.sut.enterpriseIdp) throw new CheckSkipped('the target declares no "enterpriseIdp.issuer"');
+      return session.sut.enterpriseIdp;
+    },
+    mailbox: () => mailboxReader(session.target, session.sut.network.fetch),
   };
 }
 
@@ -147,8 +165,43 @@ async function assertNeed(ctx: CheckContext, need: Need): Promise<void> {
       await ctx.oauth.machineClient();
       await assertGrantListed(ctx, 'client_credentials', { absentMeans: 'unknown' });
       return;
+    case 'jwt-bearer':
+      await ctx.oauth.machineClient('workload');
+      ctx.workloadIssuer();
+      await assertGrantListed(ctx, JWT_BEARER, { absentMeans: 'unknown' });
+      return;
+    case 'id-jag':
+      await ctx.oauth.machineClient('enterprise');
+      ctx.enterpriseIdp();
+      await assertGrantListed(ctx, JWT_BEARER, { absentMeans: 'unknown' });
+      return;
+    case 'token-exchange':
+      await ctx.oauth.machineClient('exchange');
+      await assertGrantListed(ctx, TOKEN_EXCHANGE, { absentMeans: 'unknown' });
+      return;
+    case 'ciba':
+      await ctx.oauth.machineClient('ciba');
+      if (!ctx.target.ciba) ctx.skip('the target declares no CIBA user ("ciba.loginHint")');
+      await ctx.discovery.endpoint('backchannel_authentication_endpoint');
+      return;
+    case 'ciba-approval':
+      await assertNeed(ctx, 'ciba');
+      ctx.mailbox();
+      return;
+    case 'userinfo':
+      await ctx.discovery.endpoint('userinfo_endpoint');
+      return;
+    case 'introspection':
+      await ctx.discovery.endpoint('introspection_endpoint');
+      return;
+    case 'revocation':
+      await ctx.discovery.endpoint('revocation_endpoint');
+      return;
   }
 }
+
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 /**
  * SKIPs unless the AS metadata lists `grant`. Without grant_types_supported, RFC 8414 §2's default applies

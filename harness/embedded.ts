@@ -1,5 +1,7 @@
+import { createEnterpriseIdp } from '../mocks/idps/enterprise/index.ts';
+import { createWorkloadIssuer } from '../mocks/idps/workload/index.ts';
 import type { Defect } from '../reference-server/defects.ts';
-import { createReferenceSystem } from '../reference-server/system.ts';
+import { createReferenceSystem, REFERENCE_USERS } from '../reference-server/system.ts';
 import { ManualClock } from './clock.ts';
 import { createDownstreamObserver } from './downstream.ts';
 import { autoLoginDriver } from './login/auto.ts';
@@ -18,6 +20,8 @@ export interface EmbeddedOptions {
 /** Where the harness's own peers of the reference system live in memory. */
 export const EMBEDDED_TOKEN_LAB = 'https://token-lab.reference.test';
 export const EMBEDDED_DOWNSTREAM = 'https://downstream.reference.test/api';
+export const EMBEDDED_WORKLOAD_ISSUER = 'https://workload.reference.test';
+export const EMBEDDED_ENTERPRISE_IDP = 'https://idp.enterprise.test';
 /** The per-issuer rule the reference RS applies to the token lab (seed 003: trust frameworks demand an assurance level). */
 export const EMBEDDED_LAB_CLAIMS = { acr: 'urn:mcp-auth-conformance:loa:2' };
 
@@ -30,8 +34,11 @@ export async function embeddedSystemUnderTest(options: EmbeddedOptions = {}): Pr
     interaction: 'auto-approve',
     extraTrustedIssuers: [{ issuer: EMBEDDED_TOKEN_LAB, requiredClaims: EMBEDDED_LAB_CLAIMS }],
     downstream: { url: EMBEDDED_DOWNSTREAM },
+    workloadIssuer: EMBEDDED_WORKLOAD_ISSUER,
+    enterpriseIdp: EMBEDDED_ENTERPRISE_IDP,
     ...(options.tenant ? { tenants: [options.tenant] } : {}),
   });
+  const issuer = options.tenant ? `${system.issuer}/t/${options.tenant}` : system.issuer;
   const tokenLab = await createTokenLab({
     issuer: EMBEDDED_TOKEN_LAB,
     audience: system.resource,
@@ -40,23 +47,43 @@ export async function embeddedSystemUnderTest(options: EmbeddedOptions = {}): Pr
     defaultClaims: EMBEDDED_LAB_CLAIMS,
   });
   const downstream = createDownstreamObserver(EMBEDDED_DOWNSTREAM);
+  const workloadIssuer = await createWorkloadIssuer({ issuer: EMBEDDED_WORKLOAD_ISSUER, clock, audience: issuer });
+  const enterpriseIdp = await createEnterpriseIdp({
+    issuer: EMBEDDED_ENTERPRISE_IDP,
+    clock,
+    clients: [
+      { ...system.clients.enterprise, audiences: { [issuer]: [system.resource] }, scopes: [system.scopes.basic] },
+    ],
+    users: REFERENCE_USERS.map(({ sub, email }) => ({ sub, email })),
+  });
   const network = new Network();
   system.mount(network);
   network.mount(EMBEDDED_TOKEN_LAB, tokenLab.handler);
   network.mount(EMBEDDED_DOWNSTREAM, downstream.handler);
+  network.mount(EMBEDDED_WORKLOAD_ISSUER, workloadIssuer.handler);
+  network.mount(EMBEDDED_ENTERPRISE_IDP, enterpriseIdp.handler);
   const target = parseTargetFile({
     name: options.tenant ? `reference system (tenant ${options.tenant})` : 'reference system (embedded)',
     resource: system.resource,
-    issuer: options.tenant ? `${system.issuer}/t/${options.tenant}` : system.issuer,
+    issuer,
     scopes: { ...system.scopes, elevatedIncludesBasic: true },
     tools: { basic: { name: 'echo', arguments: { message: 'conformance' } }, elevated: 'admin_reset' },
     alternateResource: system.alternateResource,
     redirectUri: system.clients.public.redirect_uri,
-    clients: { m2m: system.clients.m2m },
+    clients: {
+      m2m: system.clients.m2m,
+      workload: system.clients.workload,
+      enterprise: system.clients.enterprise,
+      ciba: system.clients.ciba,
+      exchange: system.clients.exchange,
+    },
     user: system.user,
     login: { mode: 'auto' },
     tokenLab: { issuer: EMBEDDED_TOKEN_LAB, requiredClaims: EMBEDDED_LAB_CLAIMS },
     downstream: { url: EMBEDDED_DOWNSTREAM, tool: 'downstream_report' },
+    workloadIssuer: { issuer: EMBEDDED_WORKLOAD_ISSUER },
+    enterpriseIdp: { issuer: EMBEDDED_ENTERPRISE_IDP },
+    ciba: { loginHint: REFERENCE_USERS[0]!.email, mailbox: system.mailboxUrl },
   });
   return {
     target,
@@ -64,6 +91,8 @@ export async function embeddedSystemUnderTest(options: EmbeddedOptions = {}): Pr
     clock,
     tokenLab,
     downstream,
+    workloadIssuer,
+    enterpriseIdp,
     login: autoLoginDriver({ network }),
     close: async () => {},
   };

@@ -1,11 +1,16 @@
+import { createEnterpriseIdp, type EnterpriseIdp } from '../mocks/idps/enterprise/index.ts';
+import { createWorkloadIssuer, type WorkloadIssuer } from '../mocks/idps/workload/index.ts';
 import { systemClock } from './clock.ts';
 import { createDownstreamObserver, type DownstreamObserver, serveDownstreamObserver } from './downstream.ts';
 import { autoLoginDriver } from './login/auto.ts';
 import type { LoginDriver } from './login/types.ts';
 import { Network, NetworkError } from './network/network.ts';
+import { serveOnLoopback } from './network/serve.ts';
+import type { FetchHandler } from './network/types.ts';
 import type { SystemUnderTest } from './session.ts';
 import type { TargetFile } from './target.ts';
 import { createTokenLab, serveTokenLab, type TokenLab } from './token-lab/index.ts';
+import { loopbackPort } from './token-lab/loopback.ts';
 import { insertWellKnown } from './well-known.ts';
 
 /**
@@ -23,12 +28,16 @@ export async function externalSystemUnderTest(target: TargetFile): Promise<Syste
     closers.push(() => login.close());
     const tokenLab = await servedTokenLab(target, closers);
     const downstream = await servedDownstream(target, closers);
+    const workloadIssuer = await servedWorkloadIssuer(target, closers);
+    const enterpriseIdp = await servedEnterpriseIdp(target, closers);
     return {
       target,
       network,
       login,
       ...(tokenLab ? { tokenLab } : {}),
       ...(downstream ? { downstream } : {}),
+      ...(workloadIssuer ? { workloadIssuer } : {}),
+      ...(enterpriseIdp ? { enterpriseIdp } : {}),
       close: closeAll,
     };
   } catch (error) {
@@ -63,6 +72,55 @@ async function servedDownstream(
   return observer;
 }
 
+/** Serves a harness peer on 127.0.0.1 at the port of its declared URL, until the run closes. */
+async function serveDeclared(
+  handler: FetchHandler,
+  url: string,
+  field: string,
+  closers: Array<() => Promise<void>>,
+): Promise<void> {
+  const served = await serveOnLoopback(handler, loopbackPort(url, field));
+  closers.push(() => served.close());
+}
+
+async function servedWorkloadIssuer(
+  target: TargetFile,
+  closers: Array<() => Promise<void>>,
+): Promise<WorkloadIssuer | undefined> {
+  if (!target.workloadIssuer) return undefined;
+  const { issuer } = target.workloadIssuer;
+  const workload = await createWorkloadIssuer({ issuer, clock: systemClock, audience: target.issuer ?? issuer });
+  await serveDeclared(workload.handler, issuer, 'workloadIssuer.issuer', closers);
+  return workload;
+}
+
+/** The enterprise IdP knows the target's enterprise client, for the target's AS and MCP server. */
+async function servedEnterpriseIdp(
+  target: TargetFile,
+  closers: Array<() => Promise<void>>,
+): Promise<EnterpriseIdp | undefined> {
+  if (!target.enterpriseIdp) return undefined;
+  const { issuer } = target.enterpriseIdp;
+  const client = target.clients.enterprise;
+  const idp = await createEnterpriseIdp({
+    issuer,
+    clock: systemClock,
+    clients: client
+      ? [
+          {
+            client_id: client.client_id,
+            client_secret: client.client_secret,
+            audiences: target.issuer && target.resource ? { [target.issuer]: [target.resource] } : {},
+            scopes: target.scopes?.basic ? [target.scopes.basic] : [],
+          },
+        ]
+      : [],
+    users: target.user ? [{ sub: target.user.username, email: target.user.username }] : [],
+  });
+  await serveDeclared(idp.handler, issuer, 'enterpriseIdp.issuer', closers);
+  return idp;
+}
+
 export function declaredHosts(target: TargetFile): string[] {
   const urls = [
     target.resource,
@@ -70,6 +128,9 @@ export function declaredHosts(target: TargetFile): string[] {
     target.tokenLab?.issuer,
     target.alternateResource,
     target.downstream?.url,
+    target.workloadIssuer?.issuer,
+    target.enterpriseIdp?.issuer,
+    target.ciba?.mailbox,
   ];
   const hosts = urls.filter((url): url is string => url !== undefined).map((url) => new URL(url).host);
   return [...hosts, ...(target.allowHosts ?? [])];

@@ -7,6 +7,16 @@ import type { Session } from './session.ts';
 
 export type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
 
+export type MachineClientRole = 'm2m' | 'workload' | 'enterprise' | 'ciba' | 'exchange';
+
+const MACHINE_CLIENT_PURPOSE: Record<MachineClientRole, string> = {
+  m2m: 'machine-to-machine client',
+  workload: 'client for the JWT bearer grant',
+  enterprise: 'client for ID-JAG (enterprise-managed authorization)',
+  ciba: 'CIBA client',
+  exchange: 'client for token exchange',
+};
+
 export interface OAuthClient {
   client_id: string;
   client_secret?: string;
@@ -115,9 +125,13 @@ export class OAuthClientSide {
   }
 
   /** The target's machine-to-machine client (client_credentials); SKIPs when none is declared. */
-  async machineClient(): Promise<OAuthClient> {
-    const declared = this.target.clients.m2m;
-    if (!declared) throw new CheckSkipped('the target declares no machine-to-machine client ("clients.m2m")');
+  /**
+   * A declared client that authenticates with a shared secret and uses no redirect: the m2m client by default, or the
+   * one the target declares for a grant (workload, enterprise, ciba, exchange).
+   */
+  async machineClient(role: MachineClientRole = 'm2m'): Promise<OAuthClient> {
+    const declared = this.target.clients[role];
+    if (!declared) throw new CheckSkipped(`the target declares no ${MACHINE_CLIENT_PURPOSE[role]} ("clients.${role}")`);
     const { token_endpoint_auth_method, ...credentials } = declared;
     return {
       ...credentials,

@@ -1,4 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { EnterpriseIdp } from '../mocks/idps/enterprise/index.ts';
+import type { WorkloadIssuer } from '../mocks/idps/workload/index.ts';
 import { BlockedError, CheckFailure, CheckSkipped } from './check.ts';
 import type { ManualClock } from './clock.ts';
 import type { DownstreamObserver } from './downstream.ts';
@@ -21,6 +23,10 @@ export interface SystemUnderTest {
   tokenLab?: TokenLab;
   /** The observer standing in for the downstream service (target `downstream`). */
   downstream?: DownstreamObserver;
+  /** The workload identity issuer the harness serves (target `workloadIssuer`). */
+  workloadIssuer?: WorkloadIssuer;
+  /** The enterprise IdP the harness serves (target `enterpriseIdp`). */
+  enterpriseIdp?: EnterpriseIdp;
   close(): Promise<void>;
 }
 

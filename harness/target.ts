@@ -96,6 +96,14 @@ export const targetFileSchema = z
         public: publicClient.optional(),
         confidential: confidentialClient.optional(),
         m2m: machineClient.optional(),
+        /** Registered for the JWT bearer grant, trusting `workloadIssuer.issuer` (RFC 7523 §2.1). */
+        workload: machineClient.optional(),
+        /** Registered for ID-JAGs from `enterpriseIdp.issuer` (enterprise-managed authorization). */
+        enterprise: machineClient.optional(),
+        /** Registered for CIBA in poll mode. */
+        ciba: machineClient.optional(),
+        /** Registered for token exchange (RFC 8693): the service that acts on the user's behalf. */
+        exchange: machineClient.optional(),
       })
       .default({}),
     /** Redirect URI used for clients the harness registers itself (DCR). Never contacted: the harness stops there. */
@@ -112,6 +120,12 @@ export const targetFileSchema = z
       .optional(),
     /** A tool that calls `url` on behalf of the user; the harness serves an observer at `url` during the run. */
     downstream: z.strictObject({ url: httpUrl, tool: toolReference }).optional(),
+    /** A workload identity issuer the harness serves during the run; the AS trusts it for `clients.workload`. */
+    workloadIssuer: z.strictObject({ issuer: httpUrl }).optional(),
+    /** An enterprise IdP the harness serves during the run; the AS accepts its ID-JAGs for `clients.enterprise`. */
+    enterpriseIdp: z.strictObject({ issuer: httpUrl }).optional(),
+    /** CIBA: the user's login hint, and an inbox (GET ?to=<login hint> → {messages}) where approval links arrive. */
+    ciba: z.strictObject({ loginHint: z.string().min(1), mailbox: httpUrl.optional() }).optional(),
     suites: z.array(z.enum(SUITE_NAMES)).optional(),
   })
   .refine((target) => target.resource !== undefined || target.issuer !== undefined, {

@@ -1,3 +1,9 @@
+import { CIBA_DEFECTS } from './defects/ciba.ts';
+import { ID_JAG_DEFECTS } from './defects/id-jag.ts';
+import { JWT_BEARER_DEFECTS } from './defects/jwt-bearer.ts';
+import { TOKEN_EXCHANGE_DEFECTS } from './defects/token-exchange.ts';
+import { TOKEN_LIFECYCLE_DEFECTS } from './defects/token-lifecycle.ts';
+
 /**
  * Deliberate defects of the reference system: each is a named bug planted on purpose so the project's own negative
  * tests can prove every check is able to FAIL. The correct path is the default; a defect is a visible branch named
@@ -130,6 +136,12 @@ export const DEFECTS = {
   'get-unauthenticated': 'GET on the MCP endpoint (the SSE stream) is served without a token',
   'scope-hierarchy-ignored': 'the elevated scope does not imply the basic one (admin tokens refused for basic tools)',
   'required-claim-unchecked': 'the per-issuer rule requiring a claim (e.g. acr) is not enforced',
+  // ── Grants beyond the code flow, one table per grant (reference-server/defects/) ─────────────────────────
+  ...JWT_BEARER_DEFECTS,
+  ...ID_JAG_DEFECTS,
+  ...TOKEN_EXCHANGE_DEFECTS,
+  ...CIBA_DEFECTS,
+  ...TOKEN_LIFECYCLE_DEFECTS,
 } as const;
 
 export type Defect = keyof typeof DEFECTS;

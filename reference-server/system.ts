@@ -2,6 +2,7 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { type Clock, systemClock } from '../harness/clock.ts';
 import type { Network } from '../harness/network/network.ts';
 import type { Fetch, FetchHandler } from '../harness/network/types.ts';
+import { createMailbox, type Mailbox } from '../mocks/mailbox/index.ts';
 import {
   type AuthorizationServer,
   createAuthorizationServer,
@@ -11,7 +12,11 @@ import {
 import { type Defect, Defects } from './defects.ts';
 import { createResourceServer, type TrustedIssuer } from './resource-server/index.ts';
 
-export const REFERENCE_ORIGINS = { as: 'https://as.reference.test', mcp: 'https://mcp.reference.test' };
+export const REFERENCE_ORIGINS = {
+  as: 'https://as.reference.test',
+  mcp: 'https://mcp.reference.test',
+  mail: 'https://mail.reference.test',
+};
 
 export const REFERENCE_SCOPES = { basic: 'mcp:tools', elevated: 'mcp:admin' } as const;
 
@@ -31,7 +36,7 @@ export interface ReferenceSystemOptions {
   interaction?: 'auto-approve' | 'interactive';
   /** Outbound fetch of the MCP server (AS metadata, JWKS, introspection). Default: the mounted network's internalFetch. */
   fetch?: Fetch;
-  origins?: { as: string; mcp: string };
+  origins?: { as: string; mcp: string; mail?: string };
   tenants?: string[];
   /** Issuers the primary MCP server trusts beyond its AS, each with its own rules (e.g. a test issuer). */
   extraTrustedIssuers?: TrustedIssuer[];
@@ -42,6 +47,15 @@ export interface ReferenceSystemOptions {
   downstream?: { url: string };
   /** Access tokens as RFC 9068 JWTs (default) or opaque strings the MCP server introspects (RFC 7662). */
   accessTokenFormat?: 'jwt' | 'opaque';
+  /** A workload identity issuer the JWT bearer client trusts (seed 004), with its userinfo at `<issuer>/userinfo`. */
+  workloadIssuer?: string;
+  /** An enterprise IdP whose ID-JAGs the AS accepts for the enterprise client. */
+  enterpriseIdp?: string;
+}
+
+export interface MachineCredentials {
+  client_id: string;
+  client_secret: string;
 }
 
 export interface ReferenceSystem {
@@ -59,7 +73,20 @@ export interface ReferenceSystem {
     m2m: { client_id: string; client_secret: string };
     /** A machine-to-machine client authenticating with private_key_jwt (RFC 7523 §2.2); its ES256 private key. */
     m2mJwt: { client_id: string; privateJwk: JWK };
+    /** JWT bearer grant (RFC 7523 §2.1) with trusted issuers; configured only with `workloadIssuer`. */
+    workload: MachineCredentials;
+    /** ID-JAG redemption (enterprise-managed authorization). */
+    enterprise: MachineCredentials;
+    /** CIBA, poll mode. */
+    ciba: MachineCredentials;
+    /** A service that exchanges users' tokens to act for them downstream (RFC 8693). */
+    exchange: MachineCredentials;
   };
+  /** Where the AS's emails arrive (CIBA approval links); served at `${origins.mail}/messages`. */
+  mailbox: Mailbox;
+  mailboxUrl: string;
+  /** The admin API's bearer token. */
+  adminToken: string;
   /** Origin → handler. */
   handlers: Map<string, FetchHandler>;
   authorizationServer: AuthorizationServer;
@@ -76,7 +103,11 @@ export async function createReferenceSystem(options: ReferenceSystemOptions = {}
   const resource = `${origins.mcp}/mcp`;
   const alternateResource = `${origins.mcp}/other`;
   const scopes = [REFERENCE_SCOPES.basic, REFERENCE_SCOPES.elevated];
-  const clients = await referenceClients();
+  const clients = await referenceClients(options);
+  const mailOrigin = origins.mail ?? REFERENCE_ORIGINS.mail;
+  const mailbox = createMailbox(clock);
+  const adminToken = crypto.randomUUID();
+  const asFetch: Fetch = (input, init) => outbound(input, init);
   const resourceServerOwnClient = resourceServerClient();
   const downstreamResources = options.downstream ? [{ resource: options.downstream.url, scopes }] : [];
 
@@ -90,9 +121,16 @@ export async function createReferenceSystem(options: ReferenceSystemOptions = {}
     clients: [...clients.preRegistered, resourceServerOwnClient],
     ...(options.tenants ? { tenants: options.tenants } : {}),
     ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
+    fetch: asFetch,
+    mailer: mailbox,
+    enterpriseIdps: options.enterpriseIdp ? [{ issuer: options.enterpriseIdp }] : [],
+    adminToken,
   });
 
-  const handlers = new Map<string, FetchHandler>([[new URL(origins.as).origin, authorizationServer.handler]]);
+  const handlers = new Map<string, FetchHandler>([
+    [new URL(origins.as).origin, authorizationServer.handler],
+    [new URL(mailOrigin).origin, mailbox.handler],
+  ]);
   let outbound: Fetch = options.fetch ?? dispatchTo(handlers);
   const resourceServerFetch: Fetch = (input, init) => outbound(input, init);
   const ownCredentials = {
@@ -135,6 +173,9 @@ export async function createReferenceSystem(options: ReferenceSystemOptions = {}
     handlers,
     authorizationServer,
     clock,
+    mailbox,
+    mailboxUrl: `${new URL(mailOrigin).origin}/messages`,
+    adminToken,
     mount(network) {
       for (const [origin, handler] of handlers) network.mount(origin, handler);
       if (!options.fetch) outbound = network.internalFetch;
@@ -142,7 +183,7 @@ export async function createReferenceSystem(options: ReferenceSystemOptions = {}
   };
 }
 
-async function referenceClients() {
+async function referenceClients(options: ReferenceSystemOptions) {
   const publicClient: PreRegisteredClient = {
     client_id: 'reference-public-client',
     redirect_uris: [REFERENCE_REDIRECT_URI],
@@ -157,10 +198,12 @@ async function referenceClients() {
     client_name: 'Reference confidential client',
   } satisfies PreRegisteredClient;
   const machines = await machineClients();
+  const grants = grantClients(options);
   return {
-    preRegistered: [publicClient, confidentialClient, ...machines.preRegistered],
+    preRegistered: [publicClient, confidentialClient, ...machines.preRegistered, ...grants.preRegistered],
     described: {
       ...machines.described,
+      ...grants.described,
       public: { client_id: publicClient.client_id, redirect_uri: REFERENCE_REDIRECT_URI },
       confidential: {
         client_id: confidentialClient.client_id,
@@ -198,6 +241,47 @@ async function machineClients() {
     },
   };
 }
+
+/** One confidential client (client_secret_basic, no redirect) per grant beyond the code flow (seed 004). */
+function grantClients(options: ReferenceSystemOptions) {
+  const client = (name: string, grantType: string, settings: PreRegisteredClient['settings'] = {}) => ({
+    client_id: `reference-${name}-client`,
+    client_secret: `reference-${name}-secret`,
+    redirect_uris: [],
+    grant_types: [grantType],
+    token_endpoint_auth_method: 'client_secret_basic' as const,
+    client_name: `Reference ${name} client`,
+    settings,
+  });
+  const workloadIssuer = options.workloadIssuer;
+  const workload = client('workload', JWT_BEARER_GRANT, {
+    ...(workloadIssuer
+      ? {
+          trusted_issuers: [
+            { issuer: workloadIssuer, userinfo_endpoint: `${workloadIssuer}/userinfo`, login_id_field: 'email' },
+          ],
+        }
+      : {}),
+  });
+  const enterprise = client('enterprise', JWT_BEARER_GRANT);
+  const ciba = client('ciba', 'urn:openid:params:grant-type:ciba', { backchannel_token_delivery_mode: 'poll' });
+  const exchange = client('exchange', 'urn:ietf:params:oauth:grant-type:token-exchange');
+  const credentials = ({ client_id, client_secret }: { client_id: string; client_secret: string }) => ({
+    client_id,
+    client_secret,
+  });
+  return {
+    preRegistered: [workload, enterprise, ciba, exchange] satisfies PreRegisteredClient[],
+    described: {
+      workload: credentials(workload),
+      enterprise: credentials(enterprise),
+      ciba: credentials(ciba),
+      exchange: credentials(exchange),
+    },
+  };
+}
+
+const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 /**
  * The MCP server's own confidential client: it authenticates at the introspection endpoint (RFC 7662 §2.1) and

@@ -21,6 +21,16 @@ export interface PreRegisteredClient {
   jwks?: JSONWebKeySet;
   grant_types?: string[];
   client_name?: string;
+  /** Seed 004 settings that only configuration (not RFC 7591 registration) sets. */
+  settings?: Pick<
+    ClientRecord,
+    | 'trusted_issuers'
+    | 'allowed_tenants'
+    | 'session_management'
+    | 'backchannel_token_delivery_mode'
+    | 'ciba_link_expiry_seconds'
+    | 'token_exchange_impersonation'
+  >;
 }
 
 /** The methods every endpoint that authenticates clients accepts (token, revocation). */
@@ -69,6 +79,7 @@ export function fromPreRegistered(client: PreRegisteredClient, issuedAt: number)
     response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
     application_type: usesCustomScheme ? 'native' : 'web',
     ...(client.client_name ? { client_name: client.client_name } : {}),
+    ...structuredClone(client.settings ?? {}),
     registeredBy: 'configuration',
   };
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../../harness/clock.ts';
+import type { Fetch } from '../../harness/network/types.ts';
 import type { Defects } from '../defects.ts';
 import type { Store } from '../store/index.ts';
 import type { SigningKeys } from './keys.ts';
@@ -20,6 +21,26 @@ export interface RegisteredResource {
 /** RFC 9068 JWTs, or opaque random strings that only introspection (RFC 7662) can resolve. */
 export type AccessTokenFormat = 'jwt' | 'opaque';
 
+/** An email the server sends (CIBA approval links, seed 004); the deployment decides where it goes. */
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  /** The links in the text, in order (the first is the one to act on). */
+  links: string[];
+}
+
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<void>;
+}
+
+/** An enterprise IdP whose Identity Assertion JWT Authorization Grants (ID-JAG) this server accepts. */
+export interface EnterpriseIdpTrust {
+  issuer: string;
+  /** Absent: the `jwks_uri` of the IdP's metadata. */
+  jwks_uri?: string;
+}
+
 /** What every issuer served by one authorization server shares. */
 export interface ServerContext {
   clock: Clock;
@@ -32,9 +53,28 @@ export interface ServerContext {
   accessTokenTtlSeconds: number;
   accessTokenFormat: AccessTokenFormat;
   codeTtlSeconds: number;
+  /** Outbound HTTP: trusted issuers' metadata and JWKS, userinfo endpoints. */
+  fetch: Fetch;
+  mailer: Mailer;
+  enterpriseIdps: readonly EnterpriseIdpTrust[];
+  /** The admin API's bearer token; absent, the admin API refuses everyone. */
+  adminToken: string | undefined;
 }
 
-export type EndpointName = 'authorize' | 'token' | 'register' | 'jwks' | 'introspect' | 'revoke' | 'login' | 'consent';
+export type EndpointName =
+  | 'authorize'
+  | 'token'
+  | 'register'
+  | 'jwks'
+  | 'introspect'
+  | 'revoke'
+  | 'login'
+  | 'consent'
+  | 'userinfo'
+  | 'bc-authorize'
+  | 'ciba/approve'
+  | 'admin/agentic-identities'
+  | 'admin/audit';
 
 /** One issuer (the root one or a tenant): its identifier, the path its endpoints live under, and the shared parts. */
 export interface IssuerContext extends ServerContext {

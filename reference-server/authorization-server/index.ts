@@ -2,19 +2,28 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { Clock } from '../../harness/clock.ts';
 import { epochSeconds } from '../../harness/clock.ts';
-import type { FetchHandler } from '../../harness/network/types.ts';
+import type { Fetch, FetchHandler } from '../../harness/network/types.ts';
 import { type Defects, NO_DEFECTS } from '../defects.ts';
 import { createMemoryStore, type Store } from '../store/index.ts';
 import { fromPreRegistered, type PreRegisteredClient } from './clients.ts';
 import {
   type AccessTokenFormat,
+  type EnterpriseIdpTrust,
   type IssuerContext,
   issuerContext,
+  type Mailer,
   type ReferenceUser,
   type RegisteredResource,
   type ServerContext,
 } from './context.ts';
+import { handleAgenticIdentities } from './endpoints/admin.ts';
+import { handleAuditTrail } from './endpoints/audit.ts';
 import { handleAuthorize } from './endpoints/authorize.ts';
+import {
+  handleBackchannelAuthentication,
+  handleCibaApprovalPage,
+  handleCibaApprovalSubmit,
+} from './endpoints/backchannel.ts';
 import { handleConsentPage, handleConsentSubmit } from './endpoints/consent.ts';
 import { handleIntrospect } from './endpoints/introspect.ts';
 import { handleJwks } from './endpoints/jwks.ts';
@@ -23,12 +32,20 @@ import { handleAuthorizationServerMetadata, handleOpenIdConfiguration } from './
 import { handleRegister } from './endpoints/register.ts';
 import { handleRevoke } from './endpoints/revoke.ts';
 import { handleToken } from './endpoints/token.ts';
+import { handleUserinfo } from './endpoints/userinfo.ts';
 import { asOAuthError, errorResponse, OAuthError } from './errors.ts';
 import { createSigningKeys, type SigningKeys } from './keys.ts';
 import { wellKnownPaths } from './metadata.ts';
 
 export type { PreRegisteredClient } from './clients.ts';
-export type { AccessTokenFormat, ReferenceUser, RegisteredResource } from './context.ts';
+export type {
+  AccessTokenFormat,
+  EnterpriseIdpTrust,
+  Mailer,
+  OutgoingMail,
+  ReferenceUser,
+  RegisteredResource,
+} from './context.ts';
 export type { SigningKeys } from './keys.ts';
 
 export interface AuthorizationServerOptions {
@@ -48,6 +65,14 @@ export interface AuthorizationServerOptions {
   accessTokenFormat?: AccessTokenFormat;
   /** OAuth 2.1 §4.1.2: short, at most 10 minutes. */
   codeTtlSeconds?: number;
+  /** Outbound HTTP (trusted issuers' metadata and JWKS, userinfo). Default: the global fetch. */
+  fetch?: Fetch;
+  /** Where emails go (CIBA approval links). Default: nowhere (CIBA requests then fail to deliver). */
+  mailer?: Mailer;
+  /** Enterprise IdPs whose ID-JAGs are accepted (enterprise-managed authorization). */
+  enterpriseIdps?: EnterpriseIdpTrust[];
+  /** Bearer token of the admin API; absent, the admin API refuses everyone. */
+  adminToken?: string;
 }
 
 export interface AuthorizationServer {
@@ -95,6 +120,10 @@ export async function createAuthorizationServer(options: AuthorizationServerOpti
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900,
     accessTokenFormat: options.accessTokenFormat ?? 'jwt',
     codeTtlSeconds: options.codeTtlSeconds ?? 60,
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    mailer: options.mailer ?? undeliverableMail,
+    enterpriseIdps: options.enterpriseIdps ?? [],
+    adminToken: options.adminToken,
   };
   const issuers = [options.issuer, ...tenants.map((tenant) => `${options.issuer}/t/${tenant}`)];
   const app = new Hono();
@@ -106,6 +135,12 @@ export async function createAuthorizationServer(options: AuthorizationServerOpti
   const handler: FetchHandler = async (request) => app.fetch(request);
   return { handler, issuer: options.issuer, issuers, store, signingKeys };
 }
+
+const undeliverableMail: Mailer = {
+  async send(mail) {
+    throw new OAuthError('server_error', `no mailer is configured to reach ${mail.to}`, 500);
+  },
+};
 
 type Method = 'GET' | 'POST';
 type Handlers = Partial<Record<Method, (request: Request) => Promise<Response>>>;
@@ -149,6 +184,19 @@ function mountIssuer(app: Hono, ctx: IssuerContext): void {
   route(app, at('token'), { POST: (request) => handleToken(ctx, request) }, api);
   route(app, at('introspect'), { POST: (request) => handleIntrospect(ctx, request) }, api);
   route(app, at('revoke'), { POST: (request) => handleRevoke(ctx, request) }, api);
+  route(
+    app,
+    at('userinfo'),
+    { GET: (request) => handleUserinfo(ctx, request), POST: (request) => handleUserinfo(ctx, request) },
+    api,
+  );
+  route(app, at('bc-authorize'), { POST: (request) => handleBackchannelAuthentication(ctx, request) }, api);
+  route(app, at('ciba/approve'), {
+    GET: (request) => handleCibaApprovalPage(ctx, request),
+    POST: (request) => handleCibaApprovalSubmit(ctx, request),
+  });
+  route(app, at('admin/agentic-identities'), { GET: (request) => handleAgenticIdentities(ctx, request) });
+  route(app, at('admin/audit'), { GET: (request) => handleAuditTrail(ctx, request) });
   route(app, at('authorize'), { GET: (request) => handleAuthorize(ctx, request) });
   route(app, at('login'), {
     GET: (request) => handleLoginPage(ctx, request),

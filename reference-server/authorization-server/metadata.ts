@@ -1,6 +1,10 @@
 import { CLIENT_ASSERTION_ALGS, SHARED_SECRET_AUTH_METHODS, TOKEN_ENDPOINT_AUTH_METHODS } from './clients.ts';
 import type { EndpointName, IssuerContext } from './context.ts';
+import { userinfoMetadata } from './endpoints/userinfo.ts';
+import { JWT_BEARER_GRANT } from './grants/assertion.ts';
+import { CIBA_GRANT, cibaMetadata } from './grants/ciba.ts';
 import { CLIENT_CREDENTIALS_GRANT } from './grants/client-credentials.ts';
+import { idJagMetadata } from './grants/id-jag.ts';
 import { REFRESH_TOKEN_GRANT } from './grants/refresh-token.ts';
 import { TOKEN_EXCHANGE_GRANT } from './grants/token-exchange.ts';
 import { SIGNING_ALG } from './keys.ts';
@@ -42,7 +46,14 @@ export function authorizationServerMetadata(ctx: IssuerContext): MetadataDocumen
     ...(scopes.length > 0 ? { scopes_supported: scopes } : {}),
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', REFRESH_TOKEN_GRANT, CLIENT_CREDENTIALS_GRANT, TOKEN_EXCHANGE_GRANT],
+    grant_types_supported: [
+      'authorization_code',
+      REFRESH_TOKEN_GRANT,
+      CLIENT_CREDENTIALS_GRANT,
+      TOKEN_EXCHANGE_GRANT,
+      JWT_BEARER_GRANT,
+      CIBA_GRANT,
+    ],
     token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     // RFC 8414 §2: required once private_key_jwt is listed; asymmetric algorithms only, never none.
     token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
@@ -50,6 +61,9 @@ export function authorizationServerMetadata(ctx: IssuerContext): MetadataDocumen
     revocation_endpoint_auth_methods_supported: [...SHARED_SECRET_AUTH_METHODS],
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
+    ...userinfoMetadata(ctx),
+    ...cibaMetadata(ctx),
+    ...idJagMetadata(ctx),
   };
   if (defects.has('metadata-no-response-types')) delete document.response_types_supported;
   if (defects.has('metadata-no-pkce-methods')) delete document.code_challenge_methods_supported;

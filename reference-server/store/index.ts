@@ -4,6 +4,11 @@
  */
 
 import type { JSONWebKeySet } from 'jose';
+import type { AuditLog } from './audit.ts';
+import type { BackchannelRequestRecord } from './backchannel.ts';
+
+export type { AuditEvent, AuditLog } from './audit.ts';
+export type { BackchannelRequestRecord } from './backchannel.ts';
 
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
@@ -32,6 +37,41 @@ export interface ClientRecord {
   software_id?: string;
   software_version?: string;
   registeredBy: 'configuration' | 'dynamic-registration';
+  /** Seed 004 (JWT bearer): external issuers whose JWTs this client may present (RFC 7523 §2.1). */
+  trusted_issuers?: TrustedIssuerConfig[];
+  /** Seed 004 (client credentials): tenants this client may obtain tokens at; absent means every tenant. */
+  allowed_tenants?: string[];
+  /** Seed 004: per-client session management; absent means the server-wide (project) settings. */
+  session_management?: ClientSessionSettings;
+  /** CIBA Core §4: only poll mode is offered here. */
+  backchannel_token_delivery_mode?: 'poll';
+  /** Seed 004 (CIBA by email): how long the emailed approval link stays valid; default 180 s. */
+  ciba_link_expiry_seconds?: number;
+  /** RFC 8693 policy: this client may impersonate (receive exchanged tokens without `act`). Default false. */
+  token_exchange_impersonation?: boolean;
+}
+
+/** Seed 004: one trusted issuer of a JWT bearer client. */
+export interface TrustedIssuerConfig {
+  /** The expected `iss` of presented JWTs. */
+  issuer: string;
+  /** Absent: derived from the issuer (the `jwks_uri` of its OpenID / RFC 8414 metadata). */
+  jwks_uri?: string;
+  /** Accepted signing algorithms; absent: the header's algorithm, among the asymmetric ones. */
+  algorithms?: string[];
+  /** OIDC UserInfo endpoint called after validation to load profile attributes the JWT lacks. */
+  userinfo_endpoint?: string;
+  /** The userinfo member that is the user's login id (e.g. `sub`, `email`). */
+  login_id_field?: string;
+}
+
+/** Seed 004 (Session Management): per-client token format and lifetimes, each falling back to the server's. */
+export interface ClientSessionSettings {
+  /** User JWT (authorization code, CIBA) or access key JWT (client credentials). */
+  token_format?: 'user-jwt' | 'access-key-jwt';
+  refresh_token_ttl_seconds?: number;
+  session_token_ttl_seconds?: number;
+  access_key_ttl_seconds?: number;
 }
 
 /** An issued authorization code and everything it is bound to (OAuth 2.1 §4.1.2). */
@@ -201,6 +241,8 @@ export interface Store {
   assertionIds: OneTimeIdStore;
   transactions: RecordStore<AuthorizationTransaction>;
   sessions: RecordStore<SessionRecord>;
+  backchannelRequests: RecordStore<BackchannelRequestRecord>;
+  audit: AuditLog;
 }
 
 export { createMemoryStore } from './memory.ts';

@@ -1,6 +1,8 @@
 import type {
   AccessTokenRecord,
   AccessTokenStore,
+  AuditEvent,
+  AuditLog,
   AuthorizationCodeRecord,
   AuthorizationCodeStore,
   ClientRecord,
@@ -25,6 +27,8 @@ export function createMemoryStore(): Store {
     assertionIds: memoryOneTimeIds(),
     transactions: memoryRecords(),
     sessions: memoryRecords(),
+    backchannelRequests: memoryRecords(),
+    audit: memoryAuditLog(),
   };
 }
 
@@ -120,5 +124,19 @@ function memoryRecords<T extends { id: string }>(): RecordStore<T> {
     save: async (record) => void records.set(record.id, structuredClone(record)),
     get: async (id) => copy(records.get(id)),
     delete: async (id) => void records.delete(id),
+  };
+}
+
+function memoryAuditLog(): AuditLog {
+  const events: AuditEvent[] = [];
+  return {
+    async append(event) {
+      events.push(structuredClone(event));
+    },
+    async list(issuer) {
+      return events
+        .filter((event) => issuer === undefined || event.issuer === issuer)
+        .map((event) => structuredClone(event));
+    },
   };
 }

@@ -2,6 +2,8 @@ import type { AuthorizationCodeRecord, ClientRecord } from '../../store/index.ts
 import { authenticateClient } from '../clients.ts';
 import type { IssuerContext } from '../context.ts';
 import { asOAuthError, errorResponse, OAuthError, plainTextErrorResponse } from '../errors.ts';
+import { assertionGrant, JWT_BEARER_GRANT } from '../grants/assertion.ts';
+import { CIBA_GRANT, cibaGrant } from '../grants/ciba.ts';
 import { clientCredentialsGrant } from '../grants/client-credentials.ts';
 import {
   issueRefreshToken,
@@ -33,6 +35,8 @@ export async function handleToken(ctx: IssuerContext, request: Request): Promise
     if (grantType === TOKEN_EXCHANGE_GRANT) return await exchangeToken(ctx, authenticated, form);
     if (grantType === REFRESH_TOKEN_GRANT) return await refreshTokenGrant(ctx, authenticated, form);
     if (grantType === 'client_credentials') return await clientCredentialsGrant(ctx, authenticated, form);
+    if (grantType === JWT_BEARER_GRANT) return await assertionGrant(ctx, authenticated, form);
+    if (grantType === CIBA_GRANT) return await cibaGrant(ctx, authenticated, form);
     throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported here`);
   } catch (thrown) {
     const error = asOAuthError(thrown);
