@@ -53,13 +53,38 @@ async function refreshableTokens(
 ): Promise<RefreshableTokens> {
   const { auth, ...authorize } = options;
   const client = authorize.client ?? (await refreshClient(ctx, auth));
-  const tokens = await ctx.oauth.obtainTokens({ ...authorize, client });
+  const scope = await withOfflineAccess(
+    ctx,
+    authorize.scope === undefined ? ctx.target.scopes?.basic : authorize.scope,
+  );
+  const offline = scope?.split(' ').includes(OFFLINE_ACCESS) === true;
+  // OIDC Core §11: a request for offline_access carries prompt=consent.
+  const extra = offline ? { ...authorize.extra, prompt: 'consent' } : authorize.extra;
+  const tokens = await ctx.oauth.obtainTokens({
+    ...authorize,
+    client,
+    ...(scope ? { scope } : {}),
+    ...(extra ? { extra } : {}),
+  });
   const refreshToken = member(tokens.reply, 'refresh_token');
   if (typeof refreshToken !== 'string') {
     ctx.skip(`the AS issued no refresh token to client ${client.client_id}, registered for the refresh_token grant`);
   }
   return { ...tokens, client, refreshToken };
 }
+
+/**
+ * MCP 2026-07-28 (Refresh Tokens): a client that wants a refresh token MAY add `offline_access` to the scope when the
+ * AS lists it in scopes_supported; OpenID providers commonly issue refresh tokens only then.
+ */
+async function withOfflineAccess(ctx: CheckContext, scope: string | null | undefined) {
+  const { metadata } = await ctx.discovery.authorizationServerMetadata();
+  const supported = metadata.scopes_supported;
+  if (!Array.isArray(supported) || !supported.includes(OFFLINE_ACCESS) || scope === null) return scope;
+  return [...new Set([...(scope ?? '').split(' ').filter(Boolean), OFFLINE_ACCESS])].join(' ');
+}
+
+const OFFLINE_ACCESS = 'offline_access';
 
 /** OAuth 2.1 §4.3.1: grant_type=refresh_token; `resource` (RFC 8707) names the MCP server unless overridden. */
 function refresh(

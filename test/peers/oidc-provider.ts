@@ -3,13 +3,23 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { type Account, errors, type ResourceServerInfo } from 'oidc-provider';
+import { systemClock } from '../../harness/clock.ts';
+import { serveOnLoopback } from '../../harness/network/serve.ts';
+import type { FetchHandler } from '../../harness/network/types.ts';
 import type { TargetFileInput } from '../../harness/target.ts';
+import { createResourceServer } from '../../reference-server/resource-server/index.ts';
+import { REFERENCE_SCOPES } from '../../reference-server/system.ts';
+
+/** The pre-registered machine-to-machine client (client_credentials, client_secret_basic). */
+export const PEER_M2M_CLIENT = { client_id: 'peer-m2m-client', client_secret: randomBytes(24).toString('base64url') };
 
 export interface OidcProviderPeer {
   /** `http://127.0.0.1:PORT` */
   issuer: string;
   /** The one resource (MCP server URL) the provider issues access tokens for. */
   resource: string;
+  /** Set when started with `mcpServer`: the reference MCP server at `resource`, trusting the provider. */
+  mcpServer?: boolean;
   close(): Promise<void>;
 }
 
@@ -32,11 +42,16 @@ const TTL = {
  * client registration, RFC 8707 resource indicators with JWT access tokens for one resource, PKCE (required for public
  * clients, its default), introspection, revocation, and its built-in development login/consent pages.
  */
-export async function startOidcProvider(options: { resource?: string } = {}): Promise<OidcProviderPeer> {
+export async function startOidcProvider(
+  options: { resource?: string; mcpServer?: boolean } = {},
+): Promise<OidcProviderPeer> {
   const server = createServer();
   const port = await listenOnLoopback(server);
   const issuer = `http://127.0.0.1:${port}`;
-  const resource = options.resource ?? `${issuer}/mcp`;
+  // The MCP server's URL (its port) must be known before the provider is configured with it as a resource.
+  let mcpHandler: FetchHandler = async () => new Response(null, { status: 503 });
+  const mcp = options.mcpServer ? await serveOnLoopback((request) => mcpHandler(request)) : undefined;
+  const resource = options.resource ?? (mcp ? `${mcp.origin}/mcp` : `${issuer}/mcp`);
   const provider = new Provider(issuer, {
     jwks: { keys: [await signingKey()] },
     cookies: { keys: [randomBytes(32).toString('base64url'), randomBytes(32).toString('base64url')] },
@@ -48,8 +63,18 @@ export async function startOidcProvider(options: { resource?: string } = {}): Pr
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: SIGNING_ALG,
     },
+    clients: [
+      {
+        ...PEER_M2M_CLIENT,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        scope: RESOURCE_SCOPES,
+      },
+    ],
     findAccount: (_ctx: unknown, sub: string): Account => ({ accountId: sub, claims: () => ({ sub }) }),
     features: {
+      clientCredentials: { enabled: true },
       devInteractions: { enabled: true },
       registration: { enabled: true },
       introspection: { enabled: true },
@@ -59,7 +84,33 @@ export async function startOidcProvider(options: { resource?: string } = {}): Pr
   });
   provider.proxy = false;
   server.on('request', provider.callback());
-  return { issuer, resource, close: () => closeServer(server) };
+  if (!mcp) return { issuer, resource, close: () => closeServer(server) };
+  mcpHandler = referenceMcpServer(issuer, resource).handler;
+  return {
+    issuer,
+    resource,
+    mcpServer: true,
+    close: async () => {
+      await mcp.close();
+      await closeServer(server);
+    },
+  };
+}
+
+/**
+ * The reference MCP server in front of the provider: an independent AS with a resource server that trusts it. It
+ * validates the provider's JWT access tokens locally; the provider does not introspect JWT access tokens
+ * ("Structured JWT Tokens cannot be introspected"), so revocation of an access token cannot reach this server.
+ */
+function referenceMcpServer(issuer: string, resource: string) {
+  return createResourceServer({
+    resource,
+    authorizationServers: [issuer],
+    fetch: (input, init) => globalThis.fetch(input, init),
+    clock: systemClock,
+    scopes: REFERENCE_SCOPES,
+    resourceName: 'Reference MCP server (node-oidc-provider as its AS)',
+  });
 }
 
 /** RFC 8707: one known resource, defaulted when the client names none; anything else is `invalid_target`. */
@@ -90,10 +141,13 @@ async function signingKey(): Promise<JWK> {
  * A target file for the peer: the harness registers its own clients (DCR) and logs in through the provider's
  * development pages (any login and password are accepted there).
  */
-export function oidcProviderTarget(peer: Pick<OidcProviderPeer, 'issuer'>): TargetFileInput {
+export function oidcProviderTarget(peer: Pick<OidcProviderPeer, 'issuer' | 'resource' | 'mcpServer'>): TargetFileInput {
   return {
-    name: 'node-oidc-provider',
+    name: peer.mcpServer ? 'node-oidc-provider + reference MCP server' : 'node-oidc-provider',
     issuer: peer.issuer,
+    ...(peer.mcpServer
+      ? { resource: peer.resource, tools: { basic: { name: 'echo', arguments: { message: 'hi' } } } }
+      : {}),
     allowInsecureHttp: true,
     scopes: { basic: 'mcp:tools', elevated: 'mcp:admin' },
     redirectUri: 'http://127.0.0.1:5555/callback',
@@ -109,7 +163,8 @@ export function oidcProviderTarget(peer: Pick<OidcProviderPeer, 'issuer'>): Targ
         { click: 'input[name=prompt][value=consent] ~ button[type=submit]' },
       ],
     },
-    suites: ['discovery', 'registration', 'pkce', 'authorization-code'],
+    clients: { m2m: PEER_M2M_CLIENT },
+    suites: ['discovery', 'registration', 'pkce', 'authorization-code', 'grants'],
   };
 }
 
