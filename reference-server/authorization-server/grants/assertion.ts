@@ -18,9 +18,8 @@ export async function assertionGrant(
   form: URLSearchParams,
 ): Promise<Response> {
   const assertions = form.getAll('assertion');
-  if (assertions.length !== 1 || assertions[0] === '') {
-    throw new OAuthError('invalid_request', 'send exactly one JWT in "assertion"');
-  }
+  const exactlyOne = assertions.length === 1 || ctx.defects.has('jwt-bearer-assertion-count-unchecked');
+  if (!exactlyOne || !assertions[0]) throw new OAuthError('invalid_request', 'send exactly one JWT in "assertion"');
   const assertion = assertions[0]!;
   const profile = assertionProfile(ctx, assertion);
   return profile === 'id-jag'
@@ -35,6 +34,9 @@ function assertionProfile(ctx: IssuerContext, assertion: string): 'id-jag' | 'tr
     const { iss } = decodeJwt(assertion);
     return ctx.enterpriseIdps.some((idp) => idp.issuer === iss) ? 'id-jag' : 'trusted-issuer';
   } catch {
+    if (ctx.defects.has('jwt-bearer-malformed-assertion-500')) {
+      throw new OAuthError('server_error', 'the assertion could not be decoded', 500);
+    }
     throw new OAuthError('invalid_grant', 'the assertion is not a well-formed JWT');
   }
 }

@@ -1,14 +1,371 @@
-/** RFC 7523 §2.1 JWT bearer grant with the client's trusted issuers (seed 004). */
+/**
+ * RFC 7523 §2.1, the JWT bearer grant with per-client trusted issuers (seed 004 "JWT Bearer"; MCP workload identity
+ * federation): a workload presents the identity token its platform issued it (AWS, GCP, Kubernetes…) and gets an
+ * access token for one resource. Each client names the issuers it trusts; the issuer's keys come from its configured
+ * `jwks_uri` or from its OpenID / RFC 8414 metadata. The JWT is checked per RFC 7523 §3; when the issuer has a userinfo
+ * endpoint, the workload's login id is loaded from it with the presented JWT as the bearer token.
+ *
+ * The issued token's `sub` is that login id when the issuer has a userinfo endpoint (so the external identity maps to
+ * one account here, as the seed's "login id field" does), else the JWT's own `sub`. No refresh token is issued: the
+ * workload presents a fresh platform token instead.
+ */
+import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, type JSONWebKeySet } from 'jose';
+import { epochSeconds } from '../../../harness/clock.ts';
+import type { ClientRecord, TrustedIssuerConfig } from '../../store/index.ts';
 import type { AuthenticatedClient } from '../clients.ts';
 import type { IssuerContext } from '../context.ts';
+import { checkResource, checkScope } from '../endpoints/authorize.ts';
 import { OAuthError } from '../errors.ts';
+import { randomToken, singleParam } from '../http.ts';
+import { issueAccessToken } from '../tokens.ts';
+import { JWT_BEARER_GRANT } from './assertion.ts';
+import { issueRefreshToken, tokenEndpointResponse } from './refresh-token.ts';
+
+/** RFC 7518 §3.1: the asymmetric algorithms accepted when the issuer configures none; never `none` or HS*. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+
+/** RFC 7523 §3 item 4: a small allowance for clock skew between the issuer and this server. */
+const CLOCK_SKEW_SECONDS = 30;
+/** RFC 7523 §3 item 6: an `iat` further back than this is refused, whatever its `exp` says. */
+const MAX_ASSERTION_AGE_SECONDS = 24 * 60 * 60;
+/** Outbound calls to an issuer (metadata, JWKS, userinfo) are bounded in time and size. */
+const OUTBOUND_TIMEOUT_MS = 5_000;
+const OUTBOUND_MAX_BYTES = 64 * 1024;
+/** Issuer keys are reused this long; an unknown `kid` refetches them sooner (key rotation). */
+const KEYS_TTL_MS = 10 * 60_000;
+
+interface AssertionClaims {
+  iss: string;
+  sub: string;
+  exp: number | undefined;
+  jti: string | undefined;
+}
 
 /** RFC 7523 §2.1: an assertion from one of the client's trusted issuers becomes an access token for its subject. */
 export async function jwtBearerGrant(
-  _ctx: IssuerContext,
-  _authenticated: AuthenticatedClient,
-  _form: URLSearchParams,
-  _assertion: string,
+  ctx: IssuerContext,
+  { client }: AuthenticatedClient,
+  form: URLSearchParams,
+  assertion: string,
 ): Promise<Response> {
-  throw new OAuthError('unsupported_grant_type', 'the JWT bearer grant is not available yet');
+  if (!client.grant_types.includes(JWT_BEARER_GRANT)) {
+    throw new OAuthError(
+      'unauthorized_client',
+      `client ${client.client_id} is not registered for the JWT bearer grant`,
+    );
+  }
+  const unverified = decodedPayload(ctx, assertion);
+  const trust = await trustedIssuer(ctx, client, unverified.iss);
+  await verifySignature(ctx, trust, assertion);
+  const claims = checkClaims(ctx, decodedPayload(ctx, assertion));
+  const target = checkResource(ctx, form.getAll('resource'));
+  const scope = checkScope(target, singleParam(form, 'scope'));
+  const userinfo = trust.userinfo_endpoint;
+  const sub = userinfo ? await userinfoLoginId(ctx, trust, userinfo, assertion, claims) : claims.sub;
+  await checkNotReplayed(ctx, claims);
+
+  const grantId = randomToken(16);
+  await ctx.store.grants.save({
+    id: grantId,
+    issuer: ctx.issuer,
+    clientId: client.client_id,
+    sub,
+    resource: target.resource,
+    scope,
+    createdAt: ctx.clock.now(),
+  });
+  // RFC 8707 §2: the token's audience is the resource asked for.
+  const resource = ctx.defects.has('jwt-bearer-audience-unbound') ? ctx.issuer : target.resource;
+  const issued = await issueAccessToken(ctx, { grantId, clientId: client.client_id, sub, resource, scope });
+  const binding = { grantId, clientId: client.client_id, sub, scope, resource: target.resource };
+  const refreshToken = ctx.defects.has('jwt-bearer-refresh-token-issued')
+    ? await issueRefreshToken(ctx, binding)
+    : undefined;
+  return tokenEndpointResponse(ctx, issued, scope, refreshToken);
+}
+
+/** RFC 7523 §3.1: an assertion that is not valid is `invalid_grant`, its description saying why. */
+function invalidGrant(ctx: IssuerContext, description: string): OAuthError {
+  const error = ctx.defects.has('jwt-bearer-wrong-error-code') ? 'invalid_request' : 'invalid_grant';
+  return new OAuthError(error, description);
+}
+
+function decodedPayload(ctx: IssuerContext, assertion: string): Record<string, unknown> {
+  try {
+    return decodeJwt(assertion);
+  } catch {
+    throw invalidGrant(ctx, 'the assertion is not a well-formed JWT');
+  }
+}
+
+// ── Whose JWT: the client's trusted issuers (seed 004) ───────────────────────────────────────────────────────────
+
+/** RFC 7523 §3 item 1: `iss` must be one of the issuers THIS client trusts, compared exactly. */
+async function trustedIssuer(ctx: IssuerContext, client: ClientRecord, iss: unknown): Promise<TrustedIssuerConfig> {
+  if (typeof iss !== 'string' || iss === '') throw invalidGrant(ctx, 'the assertion has no iss');
+  const own = client.trusted_issuers?.find((trusted) => trusted.issuer === iss);
+  if (own) return own;
+  if (ctx.defects.has('jwt-bearer-issuer-trust-shared')) {
+    const anyClients = (await ctx.store.clients.list()).flatMap((other) => other.trusted_issuers ?? []);
+    const shared = anyClients.find((trusted) => trusted.issuer === iss);
+    if (shared) return shared;
+  }
+  if (ctx.defects.has('jwt-bearer-untrusted-issuer')) return { issuer: iss };
+  throw invalidGrant(ctx, `client ${client.client_id} does not trust assertions issued by ${iss}`);
+}
+
+// ── Signature: the issuer's keys, fetched and cached ────────────────────────────────────────────────────────────
+
+/** RFC 7523 §3 item 9: the JWT is signed by the issuer, with an accepted asymmetric algorithm. */
+async function verifySignature(ctx: IssuerContext, trust: TrustedIssuerConfig, assertion: string): Promise<void> {
+  const alg = headerAlgorithm(ctx, assertion);
+  if (alg === 'none' && ctx.defects.has('jwt-bearer-alg-none-accepted')) return;
+  const accepted = acceptedAlgorithms(trust);
+  if (!accepted.includes(alg)) {
+    throw invalidGrant(ctx, `assertions from ${trust.issuer} must be signed with ${accepted.join(', ')}, not ${alg}`);
+  }
+  if (ctx.defects.has('jwt-bearer-signature-unchecked')) return;
+  const verifyWith = async (jwks: JSONWebKeySet) => {
+    await compactVerify(assertion, createLocalJWKSet(jwks), { algorithms: accepted });
+  };
+  const cached = await issuerKeys(ctx, trust, { refresh: false });
+  try {
+    await verifyWith(cached.jwks);
+  } catch (thrown) {
+    if (!(thrown instanceof errors.JWKSNoMatchingKey)) throw signatureFailure(ctx, trust, thrown);
+    // The issuer may have rotated its keys since they were cached: fetch them once more.
+    const refreshed = await issuerKeys(ctx, trust, { refresh: true });
+    await verifyWith(refreshed.jwks).catch((again: unknown) => {
+      throw signatureFailure(ctx, trust, again);
+    });
+  }
+}
+
+function headerAlgorithm(ctx: IssuerContext, assertion: string): string {
+  try {
+    const { alg } = decodeProtectedHeader(assertion);
+    if (typeof alg === 'string') return alg;
+  } catch {
+    // Falls through to the refusal below.
+  }
+  throw invalidGrant(ctx, 'the assertion header names no signing algorithm');
+}
+
+/** Seed 004: the issuer's configured algorithms, else any asymmetric one; symmetric and `none` are never accepted. */
+function acceptedAlgorithms(trust: TrustedIssuerConfig): string[] {
+  const asymmetric: readonly string[] = ASYMMETRIC_ALGORITHMS;
+  return (trust.algorithms ?? [...asymmetric]).filter((alg) => asymmetric.includes(alg));
+}
+
+function signatureFailure(ctx: IssuerContext, trust: TrustedIssuerConfig, thrown: unknown): OAuthError {
+  if (thrown instanceof OAuthError) return thrown;
+  if (thrown instanceof errors.JWKSNoMatchingKey) {
+    return invalidGrant(ctx, `no key of ${trust.issuer} matches the assertion's kid and alg`);
+  }
+  return invalidGrant(ctx, `the assertion signature does not verify with the keys of ${trust.issuer}`);
+}
+
+interface CachedKeys {
+  jwks: JSONWebKeySet;
+  fetchedAt: number;
+}
+
+/** Per server (its store), per issuer and configured JWKS URL: the last JWKS fetched. */
+const keyCaches = new WeakMap<object, Map<string, CachedKeys>>();
+
+async function issuerKeys(
+  ctx: IssuerContext,
+  trust: TrustedIssuerConfig,
+  { refresh }: { refresh: boolean },
+): Promise<CachedKeys> {
+  let cache = keyCaches.get(ctx.store);
+  if (!cache) {
+    cache = new Map();
+    keyCaches.set(ctx.store, cache);
+  }
+  const cacheKey = `${trust.issuer} ${trust.jwks_uri ?? '(discovered)'}`;
+  const cached = cache.get(cacheKey);
+  if (cached && !refresh && ctx.clock.now() - cached.fetchedAt < KEYS_TTL_MS) return cached;
+  const jwksUri = trust.jwks_uri ?? (await discoveredJwksUri(ctx, trust.issuer));
+  const jwks = await fetchJson(ctx, jwksUri, `the JWKS of ${trust.issuer}`);
+  if (!Array.isArray(jwks.keys)) throw invalidGrant(ctx, `the JWKS of ${trust.issuer} (${jwksUri}) has no keys`);
+  const fresh = { jwks: jwks as unknown as JSONWebKeySet, fetchedAt: ctx.clock.now() };
+  cache.set(cacheKey, fresh);
+  return fresh;
+}
+
+/**
+ * Seed 004: without a configured JWKS URL it is derived from the issuer: OpenID Connect Discovery §4, then RFC 8414
+ * §3 (well-known suffix inserted before the path). The document must name the same issuer (OIDC Discovery §4.3).
+ */
+async function discoveredJwksUri(ctx: IssuerContext, issuer: string): Promise<string> {
+  const { origin, pathname } = new URL(issuer);
+  const candidates = [
+    `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
+    `${origin}/.well-known/oauth-authorization-server${pathname.replace(/\/$/, '')}`,
+  ];
+  for (const url of candidates) {
+    const metadata = await fetchJson(ctx, url, `the metadata of ${issuer}`).catch(() => undefined);
+    if (!metadata) continue;
+    if (metadata.issuer !== issuer) {
+      throw invalidGrant(ctx, `the metadata at ${url} names issuer ${String(metadata.issuer)}, not ${issuer}`);
+    }
+    if (typeof metadata.jwks_uri === 'string') return metadata.jwks_uri;
+  }
+  throw invalidGrant(ctx, `no OpenID or RFC 8414 metadata with a jwks_uri was found for ${issuer}`);
+}
+
+/** A JSON object from an issuer, within the time and size bounds; any failure is `invalid_grant` naming `what`. */
+async function fetchJson(
+  ctx: IssuerContext,
+  url: string,
+  what: string,
+  headers: Record<string, string> = {},
+): Promise<Record<string, unknown>> {
+  let response: Response;
+  try {
+    response = await ctx.fetch(url, {
+      headers: { accept: 'application/json', ...headers },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(OUTBOUND_TIMEOUT_MS),
+    });
+  } catch {
+    throw invalidGrant(ctx, `${what} could not be fetched from ${url}`);
+  }
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    throw invalidGrant(ctx, `${what} could not be loaded: ${url} answered HTTP ${response.status}`);
+  }
+  const text = await boundedText(response);
+  if (text === undefined) throw invalidGrant(ctx, `${what} at ${url} exceeds ${OUTBOUND_MAX_BYTES / 1024} KiB`);
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      return parsed as Record<string, unknown>;
+    }
+  } catch {
+    // Falls through to the refusal below.
+  }
+  throw invalidGrant(ctx, `${what} at ${url} is not a JSON object`);
+}
+
+/** The body as text, or undefined once it grows past the size cap (the rest is not read). */
+async function boundedText(response: Response): Promise<string | undefined> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > OUTBOUND_MAX_BYTES) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+// ── Claims: RFC 7523 §3 items 2-7 ───────────────────────────────────────────────────────────────────────────────
+
+function checkClaims(ctx: IssuerContext, payload: Record<string, unknown>): AssertionClaims {
+  const { defects } = ctx;
+  const now = epochSeconds(ctx.clock);
+  const iss = payload.iss as string;
+  const lenient = defects.has('jwt-bearer-required-claims-optional');
+  // §3 item 2: the subject the token will be about.
+  const hasSub = typeof payload.sub === 'string' && payload.sub !== '';
+  if (!hasSub && !lenient) throw invalidGrant(ctx, 'the assertion has no sub');
+  const sub = hasSub ? (payload.sub as string) : iss;
+  // §3 item 3: the audience identifies this server (its issuer, or its token endpoint URL).
+  const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+  const ours = [ctx.issuer, ctx.endpoint('token')];
+  if (!audiences.some((aud) => ours.includes(aud as string)) && !defects.has('jwt-bearer-audience-unchecked')) {
+    throw invalidGrant(ctx, `the assertion aud must name this server (${ours.join(' or ')})`);
+  }
+  // §3 item 4: exp is required and must not have passed (with a small skew).
+  const exp = numericClaim(ctx, payload, 'exp');
+  if (exp === undefined && !lenient) throw invalidGrant(ctx, 'the assertion has no exp');
+  if (exp !== undefined && exp + CLOCK_SKEW_SECONDS <= now && !defects.has('jwt-bearer-expiry-unchecked')) {
+    throw invalidGrant(ctx, 'the assertion has expired');
+  }
+  // §3 item 5: not to be accepted before nbf.
+  const nbf = numericClaim(ctx, payload, 'nbf');
+  if (nbf !== undefined && nbf - CLOCK_SKEW_SECONDS > now && !defects.has('jwt-bearer-nbf-ignored')) {
+    throw invalidGrant(ctx, 'the assertion is not valid yet (nbf is in the future)');
+  }
+  // §3 item 6: an iat in the future, or unreasonably far in the past, is refused.
+  const iat = numericClaim(ctx, payload, 'iat');
+  if (iat !== undefined && iat - CLOCK_SKEW_SECONDS > now)
+    throw invalidGrant(ctx, 'the assertion iat is in the future');
+  if (iat !== undefined && now - iat > MAX_ASSERTION_AGE_SECONDS) {
+    throw invalidGrant(ctx, `the assertion was issued more than ${MAX_ASSERTION_AGE_SECONDS / 3600} hours ago`);
+  }
+  // §3 item 7: a jti, when present, is a non-empty string.
+  const { jti } = payload;
+  if (jti !== undefined && (typeof jti !== 'string' || jti === '')) {
+    throw invalidGrant(ctx, 'the assertion jti must be a non-empty string');
+  }
+  return { iss, sub, exp, jti };
+}
+
+/** RFC 7519 §2 NumericDate: a finite number of seconds, when present. */
+function numericClaim(ctx: IssuerContext, payload: Record<string, unknown>, name: string): number | undefined {
+  const value = payload[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw invalidGrant(ctx, `the assertion ${name} must be a NumericDate (seconds since the epoch)`);
+  }
+  return value;
+}
+
+/** RFC 7523 §3 item 7: each jti of an issuer is accepted once, and remembered until the assertion expires. */
+async function checkNotReplayed(ctx: IssuerContext, claims: AssertionClaims): Promise<void> {
+  if (claims.jti === undefined) return;
+  const now = epochSeconds(ctx.clock);
+  const until = Math.max((claims.exp ?? now + MAX_ASSERTION_AGE_SECONDS) + CLOCK_SKEW_SECONDS, now + 1);
+  const fresh = await ctx.store.assertionIds.use(`jwt-bearer ${claims.iss} ${claims.jti}`, until, now);
+  if (!fresh && !ctx.defects.has('jwt-bearer-jti-replay')) {
+    throw invalidGrant(ctx, 'the assertion was already used (its jti was seen before)');
+  }
+}
+
+// ── Userinfo: the workload's login id (seed 004) ────────────────────────────────────────────────────────────────
+
+/**
+ * Seed 004: the issuer's userinfo endpoint, called with the presented JWT as the bearer token, names the login id in
+ * `login_id_field` (default `sub`). OIDC Core §5.3.2: a userinfo answer about another subject must not be used.
+ */
+async function userinfoLoginId(
+  ctx: IssuerContext,
+  trust: TrustedIssuerConfig,
+  endpoint: string,
+  assertion: string,
+  claims: AssertionClaims,
+): Promise<string> {
+  const profile = await fetchJson(ctx, endpoint, `the userinfo of ${claims.sub}`, {
+    authorization: `Bearer ${assertion}`,
+  });
+  if (profile.sub !== claims.sub && !ctx.defects.has('jwt-bearer-userinfo-sub-unchecked')) {
+    throw invalidGrant(ctx, `the userinfo endpoint of ${trust.issuer} describes another subject than the assertion`);
+  }
+  const field = trust.login_id_field ?? 'sub';
+  const loginId = profile[field];
+  if (typeof loginId !== 'string' || loginId === '') {
+    throw invalidGrant(ctx, `the userinfo of ${claims.sub} has no "${field}" to use as the login id`);
+  }
+  return loginId;
 }
