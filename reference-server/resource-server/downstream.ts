@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import type { Fetch } from '../../harness/network/types.ts';
 import type { Defects } from '../defects.ts';
 import type { IssuerDirectory } from './issuer-directory.ts';
@@ -22,11 +23,24 @@ export interface DownstreamCaller {
   issuer: string;
 }
 
+/**
+ * Seed 003, the on-behalf-of chain as the downstream token states it (RFC 8693 §4.1): the user (`sub`), the audience,
+ * and the actors, current first (this MCP server, then any that acted before it). Read, not verified: it is the
+ * downstream API's job to verify the token; this is for the tool's report.
+ */
+export interface DelegationChain {
+  sub?: string;
+  aud?: unknown;
+  actors: string[];
+}
+
 /** What the tool saw: the downstream answer, or why it could not call. */
 export interface DownstreamReport {
   url: string;
   /** How the downstream call was authorized: a token exchanged for it, or the caller's own token passed through. */
   credential: 'exchanged' | 'passthrough';
+  /** For an exchanged JWT: who it speaks for and who acts (absent for opaque tokens and passthrough). */
+  delegation?: DelegationChain;
   status?: number;
   body?: string;
   error?: string;
@@ -44,15 +58,21 @@ export function createDownstreamCall(options: DownstreamOptions): DownstreamCall
     const credential = defects.has('token-passthrough') ? 'passthrough' : 'exchanged';
     try {
       const token = credential === 'passthrough' ? caller.token : await exchangeToken(caller, options);
+      const delegation = credential === 'exchanged' ? delegationChain(token) : undefined;
       const response = await options.fetch(url, { headers: { Authorization: `Bearer ${token}` } });
-      return { url, credential, status: response.status, body: (await response.text()).slice(0, 2000) };
+      const body = (await response.text()).slice(0, 2000);
+      return { url, credential, ...(delegation ? { delegation } : {}), status: response.status, body };
     } catch (error) {
       return { url, credential, error: error instanceof Error ? error.message : String(error) };
     }
   };
 }
 
-/** RFC 8693 §2.1–2.2: subject_token = the caller's token, resource = the downstream API; the client authenticates. */
+/**
+ * RFC 8693 §2.1–2.2, seed 003: the client → this MCP server (tool A) → the downstream API (service B) chain. The
+ * caller's token is the subject_token, the downstream API the resource; this server authenticates with its own client,
+ * so it is the actor: B's token has sub = the user and act.sub = this server. Only an access token will do.
+ */
 async function exchangeToken(caller: DownstreamCaller, options: DownstreamOptions): Promise<string> {
   const { tokenEndpoint } = await options.issuers.lookup(caller.issuer);
   if (!tokenEndpoint) throw new Error(`the issuer ${caller.issuer} has no token endpoint to exchange the token at`);
@@ -68,6 +88,7 @@ async function exchangeToken(caller: DownstreamCaller, options: DownstreamOption
       subject_token: caller.token,
       subject_token_type: ACCESS_TOKEN_TYPE,
       resource: options.url,
+      requested_token_type: ACCESS_TOKEN_TYPE,
     }),
   });
   const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
@@ -75,5 +96,28 @@ async function exchangeToken(caller: DownstreamCaller, options: DownstreamOption
     const reason = typeof body.error === 'string' ? `${body.error}: ${String(body.error_description ?? '')}` : '';
     throw new Error(`the token exchange was refused (HTTP ${response.status}) ${reason}`.trim());
   }
+  // §2.2.1: issued_token_type is REQUIRED; a server that leaves it out is tolerated, another type is not usable here.
+  if (body.issued_token_type !== undefined && body.issued_token_type !== ACCESS_TOKEN_TYPE) {
+    throw new Error(`the token exchange issued ${String(body.issued_token_type)}, not an access token`);
+  }
   return body.access_token;
+}
+
+function delegationChain(token: string): DelegationChain | undefined {
+  try {
+    const claims = decodeJwt(token);
+    return {
+      ...(typeof claims.sub === 'string' ? { sub: claims.sub } : {}),
+      aud: claims.aud,
+      actors: actors(claims.act),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function actors(act: unknown): string[] {
+  if (typeof act !== 'object' || act === null) return [];
+  const { sub, act: prior } = act as { sub?: unknown; act?: unknown };
+  return typeof sub === 'string' ? [sub, ...actors(prior)] : [];
 }

@@ -1,6 +1,7 @@
 /**
  * The authorization server's audit trail: one event per token issued by delegation (RFC 8693 token exchange), so a
- * downstream token can be traced to the user and to every service that acted on the way.
+ * downstream token can be traced to the user and to every service that acted on the way. The events of one chain
+ * link up: an event's `subjectJti` is the `issuedJti` of the event before it, when that token was exchanged too.
  */
 export interface AuditEvent {
   id: string;
@@ -10,14 +11,24 @@ export interface AuditEvent {
   kind: 'token-exchange';
   /** The `jti` of the token issued. */
   issuedJti: string;
+  /** RFC 8693 §3: the type URI of the token issued (`issued_token_type`). */
+  issuedTokenType: string;
   /** The `jti` of the subject token it was exchanged from. */
   subjectJti: string;
+  /** The audience of the subject token: where the chain came from. */
+  subjectAudience: string;
+  /** The `jti` of the actor token, when the request carried one (RFC 8693 §2.1). */
+  actorTokenJti?: string;
   /** The user the token speaks for. */
   sub: string;
   /** The authenticated client that asked. */
   clientId: string;
-  /** The actor chain of the issued token, current actor first (RFC 8693 §4.1). */
+  /** The actor chain of the issued token, current actor first (RFC 8693 §4.1); empty for impersonation. */
   actors: string[];
+  /** True when the token was issued without `act` (impersonation, by the client's policy). */
+  impersonation: boolean;
+  /** RFC 8693 §4.4: who may act for `sub` with the issued token (its `may_act.sub`). */
+  mayAct?: string;
   audience: string;
   scope: string;
 }
