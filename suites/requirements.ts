@@ -3,6 +3,13 @@
  * written in its style. Every other requirement ID a check cites must exist in the catalogue.
  */
 export const ADDED_REQUIREMENTS: Record<string, { keyword: string; text: string; source: string }> = {
+  'CIBA-EMAIL-LINK-EXPIRY': {
+    keyword: 'MUST',
+    text:
+      'An approval link delivered by email stops working after its configured lifetime (default 3 minutes); ' +
+      'opening or submitting it afterwards approves nothing',
+    source: 'Seed 004 (Clients: CIBA, custom link expiration); CIBA Core §7.3, §11',
+  },
   'BCP-RT-EXPIRY': {
     keyword: 'SHOULD',
     text: 'Refresh tokens expire (e.g. after a period of inactivity) and are then refused',

@@ -232,6 +232,14 @@ export interface RecordStore<T extends { id: string }> {
   delete(id: string): Promise<void>;
 }
 
+/** CIBA requests, whose two one-way transitions are atomic so concurrent polls or submits cannot both win. */
+export interface BackchannelRequestStore extends RecordStore<BackchannelRequestRecord> {
+  /** Records the user's decision; true only if the request was still pending. */
+  decide(id: string, status: 'approved' | 'denied', at: number): Promise<boolean>;
+  /** Marks the request spent (tokens issued); true only for the first call. */
+  markRedeemed(id: string, at: number): Promise<boolean>;
+}
+
 export interface Store {
   clients: ClientStore;
   codes: AuthorizationCodeStore;
@@ -241,7 +249,7 @@ export interface Store {
   assertionIds: OneTimeIdStore;
   transactions: RecordStore<AuthorizationTransaction>;
   sessions: RecordStore<SessionRecord>;
-  backchannelRequests: RecordStore<BackchannelRequestRecord>;
+  backchannelRequests: BackchannelRequestStore;
   audit: AuditLog;
 }
 

@@ -5,6 +5,8 @@ import type {
   AuditLog,
   AuthorizationCodeRecord,
   AuthorizationCodeStore,
+  BackchannelRequestRecord,
+  BackchannelRequestStore,
   ClientRecord,
   ClientStore,
   GrantRecord,
@@ -27,7 +29,7 @@ export function createMemoryStore(): Store {
     assertionIds: memoryOneTimeIds(),
     transactions: memoryRecords(),
     sessions: memoryRecords(),
-    backchannelRequests: memoryRecords(),
+    backchannelRequests: memoryBackchannelRequests(),
     audit: memoryAuditLog(),
   };
 }
@@ -124,6 +126,27 @@ function memoryRecords<T extends { id: string }>(): RecordStore<T> {
     save: async (record) => void records.set(record.id, structuredClone(record)),
     get: async (id) => copy(records.get(id)),
     delete: async (id) => void records.delete(id),
+  };
+}
+
+function memoryBackchannelRequests(): BackchannelRequestStore {
+  const records = new Map<string, BackchannelRequestRecord>();
+  return {
+    save: async (record) => void records.set(record.id, structuredClone(record)),
+    get: async (id) => copy(records.get(id)),
+    delete: async (id) => void records.delete(id),
+    decide: async (id, status, at) => {
+      const record = records.get(id);
+      if (!record || record.status !== 'pending') return false;
+      Object.assign(record, { status, decidedAt: at });
+      return true;
+    },
+    markRedeemed: async (id, at) => {
+      const record = records.get(id);
+      if (!record || record.redeemedAt !== undefined) return false;
+      record.redeemedAt = at;
+      return true;
+    },
   };
 }
 

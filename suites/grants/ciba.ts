@@ -553,7 +553,7 @@ export const cibaLinkExpiry = check({
   description:
     'Seed 004: "Custom link expiration: how long the approval link remains valid (default 3 minutes)". After it, ' +
     'opening and submitting the link approves nothing; the poll is still authorization_pending (or expired_token).',
-  requirements: ['CIBA-POLL-ERRORS', 'CIBA-TOKEN-RESP'],
+  requirements: ['CIBA-EMAIL-LINK-EXPIRY', 'CIBA-POLL-ERRORS'],
   level: 'MUST',
   needs: APPROVAL_NEEDS,
   async run(ctx) {

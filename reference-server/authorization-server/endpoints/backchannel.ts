@@ -258,7 +258,11 @@ async function linkedRequest(
 
 async function decide(ctx: IssuerContext, record: BackchannelRequestRecord, decision: 'approve' | 'deny') {
   const status = decision === 'approve' ? 'approved' : 'denied';
-  await ctx.store.backchannelRequests.save({ ...record, status, decidedAt: ctx.clock.now() });
+  const decided = await ctx.store.backchannelRequests.decide(record.id, status, ctx.clock.now());
+  if (!decided && !ctx.defects.has('ciba-approval-link-reusable')) {
+    return cibaLinkErrorPage('Link already used', 'This approval link was already used.', 410);
+  }
+  if (!decided) await ctx.store.backchannelRequests.save({ ...record, status, decidedAt: ctx.clock.now() });
   return cibaDecisionPage(decision);
 }
 

@@ -109,7 +109,10 @@ async function issueTokens(
   record: BackchannelRequestRecord,
 ): Promise<Response> {
   const now = ctx.clock.now();
-  await ctx.store.backchannelRequests.save({ ...record, redeemedAt: now });
+  const firstRedemption = await ctx.store.backchannelRequests.markRedeemed(record.id, now);
+  if (!firstRedemption && !ctx.defects.has('ciba-auth-req-id-reusable')) {
+    throw invalidGrant('the auth_req_id was already used: tokens were issued for it');
+  }
   const grantId = randomToken(16);
   const binding = { clientId: record.clientId, sub: record.sub, resource: record.resource, scope: record.scope };
   await ctx.store.grants.save({ id: grantId, issuer: ctx.issuer, ...binding, createdAt: now });
