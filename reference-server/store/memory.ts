@@ -137,7 +137,7 @@ function memoryBackchannelRequests(): BackchannelRequestStore {
     delete: async (id) => void records.delete(id),
     decide: async (id, status, at) => {
       const record = records.get(id);
-      if (!record || record.status !== 'pending') return false;
+      if (record?.status !== 'pending') return false;
       Object.assign(record, { status, decidedAt: at });
       return true;
     },
