@@ -222,6 +222,8 @@ export class OAuthClientSide {
     set('code_challenge', codeChallenge);
     set('code_challenge_method', codeChallenge === null ? null : method);
     set('resource', resource);
+    // OIDC Core §11: a request for offline_access carries prompt=consent.
+    if (scope?.split(' ').includes('offline_access')) set('prompt', 'consent');
     for (const [name, value] of Object.entries(options.extra ?? {})) set(name, value);
 
     const effectiveRedirect = redirectUri ?? client.redirect_uri;

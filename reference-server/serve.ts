@@ -4,7 +4,7 @@ import { resourceMetadataUrl } from './resource-server/index.ts';
 import { createReferenceSystem, type ReferenceSystemOptions } from './system.ts';
 
 export interface ServeOptions {
-  /** The AS listens here and the MCP server on port + 1; 0 picks free ports for both. Default 9000. */
+  /** The AS listens here, the MCP server on port + 1, the mailbox on port + 2; 0 picks free ports. Default 9000. */
   port?: number;
   /** Default 'interactive': a person signs in on the real login page. */
   interaction?: 'auto-approve' | 'interactive';
@@ -13,10 +13,16 @@ export interface ServeOptions {
   /** A downstream API the tool `downstream_report` calls with an exchanged token (served by someone else). */
   downstream?: ReferenceSystemOptions['downstream'];
   accessTokenFormat?: ReferenceSystemOptions['accessTokenFormat'];
+  /** A workload identity issuer the JWT bearer client trusts (e.g. the harness's, on loopback). */
+  workloadIssuer?: string;
+  /** An enterprise IdP whose ID-JAGs the enterprise client may redeem (e.g. the harness's, on loopback). */
+  enterpriseIdp?: string;
 }
 
 export interface ServedReferenceSystem {
-  urls: { issuer: string; resource: string; prm: string; asMetadata: string };
+  urls: { issuer: string; resource: string; prm: string; asMetadata: string; mailbox: string };
+  /** The pre-registered clients (ids and secrets), as the reference system describes them. */
+  clients: Awaited<ReturnType<typeof createReferenceSystem>>['clients'];
   close(): Promise<void>;
 }
 
@@ -27,28 +33,41 @@ export interface ServedReferenceSystem {
 export async function serveReferenceSystem(options: ServeOptions = {}): Promise<ServedReferenceSystem> {
   const port = options.port ?? 9000;
   const as = await listenLate(port);
-  const mcp = await listenLate(port === 0 ? 0 : port + 1).catch(async (error: unknown) => {
-    await as.served.close();
-    throw error;
-  });
+  const listeners = [as];
+  const closeAll = () => Promise.all(listeners.map((listener) => listener.served.close()));
+  const next = async (offset: number) => {
+    const listener = await listenLate(port === 0 ? 0 : port + offset).catch(async (error: unknown) => {
+      await closeAll();
+      throw error;
+    });
+    listeners.push(listener);
+    return listener;
+  };
+  const mcp = await next(1);
+  const mail = await next(2);
   const system = await createReferenceSystem({
     interaction: options.interaction ?? 'interactive',
-    origins: { as: as.served.origin, mcp: mcp.served.origin },
+    origins: { as: as.served.origin, mcp: mcp.served.origin, mail: mail.served.origin },
+    ...(options.workloadIssuer ? { workloadIssuer: options.workloadIssuer } : {}),
+    ...(options.enterpriseIdp ? { enterpriseIdp: options.enterpriseIdp } : {}),
     ...(options.extraTrustedIssuers ? { extraTrustedIssuers: options.extraTrustedIssuers } : {}),
     ...(options.downstream ? { downstream: options.downstream } : {}),
     ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
   });
   as.attach(handlerFor(system.handlers, as.served.origin));
   mcp.attach(handlerFor(system.handlers, mcp.served.origin));
+  mail.attach(handlerFor(system.handlers, mail.served.origin));
   return {
     urls: {
       issuer: system.issuer,
       resource: system.resource,
       prm: resourceMetadataUrl(system.resource),
       asMetadata: `${system.issuer}/.well-known/oauth-authorization-server`,
+      mailbox: system.mailboxUrl,
     },
+    clients: system.clients,
     close: async () => {
-      await Promise.all([as.served.close(), mcp.served.close()]);
+      await closeAll();
     },
   };
 }

@@ -10,6 +10,20 @@ export const ADDED_REQUIREMENTS: Record<string, { keyword: string; text: string;
       'opening or submitting it afterwards approves nothing',
     source: 'Seed 004 (Clients: CIBA, custom link expiration); CIBA Core §7.3, §11',
   },
+  'OIDC-USERINFO': {
+    keyword: 'MUST',
+    text:
+      "The UserInfo endpoint answers a valid access token with JSON whose sub is the token's End-User, not cached; " +
+      'an invalid token gets 401 with WWW-Authenticate: Bearer error="invalid_token"',
+    source: 'OIDC Core §5.3.2, §5.3.3; RFC 6750 §3.1',
+  },
+  'AS-OFFLINE-ACCESS': {
+    keyword: 'SHOULD',
+    text:
+      'An AS that lists offline_access in scopes_supported accepts it in authorization and token requests, issues ' +
+      "a refresh token for it, and keeps it out of the access token's scope",
+    source: 'MCP 2026-07-28 Authorization §Refresh Tokens; OIDC Core §11; RFC 9068 §2.2.3',
+  },
   'BCP-RT-EXPIRY': {
     keyword: 'SHOULD',
     text: 'Refresh tokens expire (e.g. after a period of inactivity) and are then refused',

@@ -19,13 +19,17 @@ describe.skipIf(!findChromium())('the served reference system, through a target 
   let result: RunResult;
 
   beforeAll(async () => {
-    const [labPort, downstreamPort] = await freeLoopbackPorts(2);
+    const [labPort, downstreamPort, workloadPort, idpPort] = await freeLoopbackPorts(4);
     const tokenLab = { issuer: `http://127.0.0.1:${labPort}/lab`, requiredClaims: EMBEDDED_LAB_CLAIMS };
     const downstream = { url: `http://127.0.0.1:${downstreamPort}/api`, tool: 'downstream_report' };
+    const workloadIssuer = { issuer: `http://127.0.0.1:${workloadPort}` };
+    const enterpriseIdp = { issuer: `http://127.0.0.1:${idpPort}` };
     served = await serveReferenceSystem({
       port: 0,
       extraTrustedIssuers: [{ issuer: tokenLab.issuer, requiredClaims: EMBEDDED_LAB_CLAIMS }],
       downstream: { url: downstream.url },
+      workloadIssuer: workloadIssuer.issuer,
+      enterpriseIdp: enterpriseIdp.issuer,
     });
     const alice = REFERENCE_USERS[0]!;
     const target = parseTargetFile({
@@ -36,7 +40,16 @@ describe.skipIf(!findChromium())('the served reference system, through a target 
       scopes: { basic: 'mcp:tools', elevated: 'mcp:admin', elevatedIncludesBasic: true },
       tokenLab,
       downstream,
-      clients: { m2m: REFERENCE_M2M_CLIENT },
+      clients: {
+        m2m: REFERENCE_M2M_CLIENT,
+        workload: served.clients.workload,
+        enterprise: served.clients.enterprise,
+        ciba: served.clients.ciba,
+        exchange: served.clients.exchange,
+      },
+      workloadIssuer,
+      enterpriseIdp,
+      ciba: { loginHint: alice.email, mailbox: served.urls.mailbox },
       tools: { basic: 'echo', elevated: 'admin_reset' },
       alternateResource: `${new URL(served.urls.resource).origin}/other`,
       user: { username: alice.username, password: alice.password },
@@ -64,6 +77,10 @@ describe.skipIf(!findChromium())('the served reference system, through a target 
     expect(skipped.sort()).toEqual([
       'authorization-code.code-expires',
       'discovery.as-metadata-path-insertion',
+      'grants.ciba-link-expiry',
+      'grants.ciba-request-expiry',
+      'grants.introspection-expired-token-inactive',
+      'grants.introspection-inactive-no-claims',
       'grants.refresh-token-expires',
       'resource-server.rejects-expired',
     ]);

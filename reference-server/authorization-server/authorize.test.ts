@@ -93,7 +93,7 @@ describe('authorization endpoint: request errors redirect with error, state and 
     ['an unknown resource', { resource: OTHER_RESOURCE }, 'invalid_target'],
     ['a relative resource', { resource: '/mcp' }, 'invalid_target'],
     ['a resource with a fragment', { resource: `${RESOURCE}#x` }, 'invalid_target'],
-    ['an unknown scope', { scope: 'mcp:tools offline_access' }, 'invalid_scope'],
+    ['an unknown scope', { scope: 'mcp:tools mcp:unknown' }, 'invalid_scope'],
   ])('%s → %s', async (_, overrides, error) => {
     await expectErrorRedirect(overrides, error);
   });

@@ -32,7 +32,7 @@ describe('RFC 8414 authorization server metadata', () => {
       jwks_uri: `${ISSUER}/jwks`,
       introspection_endpoint: `${ISSUER}/introspect`,
       revocation_endpoint: `${ISSUER}/revoke`,
-      scopes_supported: ['mcp:tools', 'mcp:admin'],
+      scopes_supported: ['mcp:tools', 'mcp:admin', 'offline_access'],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
       grant_types_supported: [

@@ -24,7 +24,7 @@ function publishedIssuer(ctx: IssuerContext): string {
 }
 
 export function scopesSupported(ctx: IssuerContext): string[] {
-  return [...new Set(ctx.resources.flatMap((resource) => resource.scopes))];
+  return [...new Set([...ctx.resources.flatMap((resource) => resource.scopes), 'offline_access'])];
 }
 
 /**

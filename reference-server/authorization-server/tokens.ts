@@ -1,5 +1,5 @@
 import { epochSeconds } from '../../harness/clock.ts';
-import type { AccessTokenRecord, ActorClaim } from '../store/index.ts';
+import type { AccessTokenRecord, ActorClaim, ClientRecord } from '../store/index.ts';
 import type { IssuerContext } from './context.ts';
 import { base64url, randomToken } from './http.ts';
 
@@ -13,6 +13,27 @@ export interface AccessTokenGrant {
   scope: string;
   /** RFC 8693 §4.1: who acts for `sub` (token exchange). */
   act?: ActorClaim;
+  /** A user's token, or a machine's (client credentials: `sub` is the client); default: a machine when sub = clientId. */
+  subject?: 'user' | 'client';
+}
+
+/** OIDC Core §11, MCP 2026-07-28 (Refresh Tokens): asks for a refresh token; it grants nothing at any resource. */
+export const OFFLINE_ACCESS = 'offline_access';
+
+export function scopeItems(scope: string): string[] {
+  return [...new Set(scope.split(' ').filter((item) => item !== ''))];
+}
+
+export function hasOfflineAccess(scope: string): boolean {
+  return scopeItems(scope).includes(OFFLINE_ACCESS);
+}
+
+/** RFC 9068 §2.2.3: every scope of an access token is meaningful to its audience, so offline_access never is one. */
+export function resourceScope(ctx: IssuerContext, scope: string): string {
+  if (ctx.defects.has('offline-access-in-access-token')) return scope;
+  return scopeItems(scope)
+    .filter((item) => item !== OFFLINE_ACCESS)
+    .join(' ');
 }
 
 export interface IssuedAccessToken {
@@ -29,7 +50,8 @@ export interface IssuedAccessToken {
 export async function issueAccessToken(ctx: IssuerContext, grant: AccessTokenGrant): Promise<IssuedAccessToken> {
   const { defects } = ctx;
   const iat = epochSeconds(ctx.clock);
-  const expiresIn = defects.has('long-lived-access-tokens') ? THIRTY_DAYS_SECONDS : ctx.accessTokenTtlSeconds;
+  const client = await ctx.store.clients.get(grant.clientId);
+  const expiresIn = defects.has('long-lived-access-tokens') ? THIRTY_DAYS_SECONDS : accessTokenTtl(ctx, grant, client);
   const opaqueToken = ctx.accessTokenFormat === 'opaque' ? randomToken(32) : undefined;
   const record: AccessTokenRecord = {
     jti: opaqueToken === undefined ? randomToken(16) : await opaqueTokenId(opaqueToken),
@@ -39,12 +61,12 @@ export async function issueAccessToken(ctx: IssuerContext, grant: AccessTokenGra
     clientId: grant.clientId,
     sub: grant.sub,
     aud: defects.has('audience-not-bound') ? ctx.issuer : grant.resource,
-    scope: grant.scope,
+    scope: resourceScope(ctx, grant.scope),
     iat,
     exp: iat + expiresIn,
     ...(grant.act ? { act: grant.act } : {}),
   };
-  const accessToken = opaqueToken ?? (await signAccessToken(ctx, record));
+  const accessToken = opaqueToken ?? (await signAccessToken(ctx, record, client));
   await ctx.store.tokens.save(record);
   return { accessToken, expiresIn, record };
 }
@@ -64,8 +86,29 @@ export function tokenClaims(record: AccessTokenRecord): Record<string, unknown> 
   };
 }
 
-function signAccessToken(ctx: IssuerContext, record: AccessTokenRecord): Promise<string> {
-  return ctx.keys.sign(tokenClaims(record), ctx.defects.has('at-typ-jwt') ? 'JWT' : 'at+jwt');
+/**
+ * Seed 004 (Session Management): a client's custom lifetimes replace the server's: the session token timeout for user
+ * tokens, the access key timeout for client credentials tokens.
+ */
+function accessTokenTtl(ctx: IssuerContext, grant: AccessTokenGrant, client: ClientRecord | undefined): number {
+  const settings = ctx.defects.has('client-session-settings-ignored') ? undefined : client?.session_management;
+  const machine = (grant.subject ?? (grant.sub === grant.clientId ? 'client' : 'user')) === 'client';
+  const custom = machine ? settings?.access_key_ttl_seconds : settings?.session_token_ttl_seconds;
+  return custom ?? ctx.accessTokenTtlSeconds;
+}
+
+/**
+ * Seed 004 (Token Format): a client with custom session settings names the kind of JWT it gets, a user session
+ * ("user-jwt") or a machine identity ("access-key-jwt"); the JWT carries it as the private claim `token_format`.
+ */
+function tokenFormatClaim(client: ClientRecord | undefined): Record<string, string> {
+  const format = client?.session_management?.token_format;
+  return format ? { token_format: format } : {};
+}
+
+function signAccessToken(ctx: IssuerContext, record: AccessTokenRecord, client: ClientRecord | undefined) {
+  const claims = { ...tokenClaims(record), ...tokenFormatClaim(client) };
+  return ctx.keys.sign(claims, ctx.defects.has('at-typ-jwt') ? 'JWT' : 'at+jwt');
 }
 
 /** The store key of an opaque token: its SHA-256 digest, base64url encoded. */
@@ -78,30 +121,46 @@ function looksLikeJwt(token: string): boolean {
 }
 
 /**
- * The record of a token this issuer issued, whatever its state: a JWT must verify (signature, issuer, times), an
- * opaque token must be known by its digest. Undefined for anything else.
+ * The record of a token this issuer issued: a JWT must verify (signature, issuer, and times unless `includeExpired`,
+ * which leaves expiry to the record), an opaque token must be known by its digest. Undefined for anything else.
  */
-export async function findTokenRecord(ctx: IssuerContext, token: string): Promise<AccessTokenRecord | undefined> {
+export async function findTokenRecord(
+  ctx: IssuerContext,
+  token: string,
+  { includeExpired = false } = {},
+): Promise<AccessTokenRecord | undefined> {
   const format = looksLikeJwt(token) ? 'jwt' : 'opaque';
-  const jti = format === 'jwt' ? await verifiedJti(ctx, token) : await opaqueTokenId(token);
+  const verifiedAt = includeExpired ? new Date(0) : new Date(ctx.clock.now());
+  const jti = format === 'jwt' ? await verifiedJti(ctx, token, verifiedAt) : await opaqueTokenId(token);
   if (jti === undefined) return undefined;
   const record = await ctx.store.tokens.get(jti);
   if (!record || record.issuer !== ctx.issuer || record.format !== format) return undefined;
   return record;
 }
 
-async function verifiedJti(ctx: IssuerContext, token: string): Promise<string | undefined> {
-  const claims = await ctx.keys.verify(token, { issuer: ctx.issuer, now: new Date(ctx.clock.now()) });
+async function verifiedJti(ctx: IssuerContext, token: string, now: Date): Promise<string | undefined> {
+  const claims = await ctx.keys.verify(token, { issuer: ctx.issuer, now });
   return typeof claims?.jti === 'string' ? claims.jti : undefined;
+}
+
+export type InactiveReason = 'revoked' | 'expired';
+
+/** RFC 7662 §4: why a token is no longer active (it or its grant revoked, or expired by the injected clock). */
+export async function inactiveReason(
+  ctx: IssuerContext,
+  record: AccessTokenRecord,
+): Promise<InactiveReason | undefined> {
+  if (record.revokedAt !== undefined) return 'revoked';
+  const grant = await ctx.store.grants.get(record.grantId);
+  if (!grant || grant.revokedAt !== undefined) return 'revoked';
+  if (epochSeconds(ctx.clock) >= record.exp) return 'expired';
+  return undefined;
 }
 
 /** RFC 7662 §4: a token is active only while unexpired (by the injected clock) and neither it nor its grant is revoked. */
 export async function activeTokenRecord(ctx: IssuerContext, token: string): Promise<AccessTokenRecord | undefined> {
   const record = await findTokenRecord(ctx, token);
-  if (!record || record.revokedAt !== undefined) return undefined;
-  if (epochSeconds(ctx.clock) >= record.exp) return undefined;
-  const grant = await ctx.store.grants.get(record.grantId);
-  if (!grant || grant.revokedAt !== undefined) return undefined;
+  if (!record || (await inactiveReason(ctx, record)) !== undefined) return undefined;
   return record;
 }
 

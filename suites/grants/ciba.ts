@@ -432,8 +432,10 @@ export const cibaAuthReqIdBoundToClient = check({
     return expect.tokenError(
       reply,
       ['invalid_grant', 'unauthorized_client'],
-      `client ${other.client_id} presented an auth_req_id issued to ${request.client.client_id}; a leaked ` +
-        "auth_req_id must not let another client collect the user's tokens",
+      `client ${other.client_id} presented an auth_req_id issued to ${request.client.client_id}. A leaked ` +
+        "auth_req_id must not let another client collect the user's tokens, and the refusal names why: invalid_grant " +
+        '(issued to another client, CIBA Core §11) or unauthorized_client (a grant type the client may not use, ' +
+        'RFC 6749 §5.2)',
     );
   },
 });
@@ -657,7 +659,7 @@ export const cibaBindingMessageShown = check({
   level: 'SHOULD',
   needs: APPROVAL_NEEDS,
   async run(ctx) {
-    const code = `Code ${Math.floor(1000 + Math.random() * 9000)}`;
+    const code = `MCP-${Math.floor(1000 + Math.random() * 9000)}`;
     const mailed = await startMailedRequest(ctx, { binding_message: code });
     const page = await mailed.user.open(await mailed.user.mailSince(mailed.mark));
     expect.that(

@@ -57,15 +57,7 @@ async function refreshableTokens(
     ctx,
     authorize.scope === undefined ? ctx.target.scopes?.basic : authorize.scope,
   );
-  const offline = scope?.split(' ').includes(OFFLINE_ACCESS) === true;
-  // OIDC Core §11: a request for offline_access carries prompt=consent.
-  const extra = offline ? { ...authorize.extra, prompt: 'consent' } : authorize.extra;
-  const tokens = await ctx.oauth.obtainTokens({
-    ...authorize,
-    client,
-    ...(scope ? { scope } : {}),
-    ...(extra ? { extra } : {}),
-  });
+  const tokens = await ctx.oauth.obtainTokens({ ...authorize, client, ...(scope ? { scope } : {}) });
   const refreshToken = member(tokens.reply, 'refresh_token');
   if (typeof refreshToken !== 'string') {
     ctx.skip(`the AS issued no refresh token to client ${client.client_id}, registered for the refresh_token grant`);

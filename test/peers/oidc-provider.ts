@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { type Account, errors, type ResourceServerInfo } from 'oidc-provider';
 import { systemClock } from '../../harness/clock.ts';
@@ -9,9 +10,13 @@ import type { FetchHandler } from '../../harness/network/types.ts';
 import type { TargetFileInput } from '../../harness/target.ts';
 import { createResourceServer } from '../../reference-server/resource-server/index.ts';
 import { REFERENCE_SCOPES } from '../../reference-server/system.ts';
+import { cibaDevice } from './oidc-provider-ciba.ts';
 
 /** The pre-registered machine-to-machine client (client_credentials, client_secret_basic). */
 export const PEER_M2M_CLIENT = { client_id: 'peer-m2m-client', client_secret: randomBytes(24).toString('base64url') };
+/** The CIBA client (poll mode, client_secret_basic) and the user it asks for. */
+export const PEER_CIBA_CLIENT = { client_id: 'peer-ciba-client', client_secret: randomBytes(24).toString('base64url') };
+const CIBA_USER = { loginHint: 'alice@example.test', accountId: 'alice' };
 
 export interface OidcProviderPeer {
   /** `http://127.0.0.1:PORT` */
@@ -52,6 +57,11 @@ export async function startOidcProvider(
   let mcpHandler: FetchHandler = async () => new Response(null, { status: 503 });
   const mcp = options.mcpServer ? await serveOnLoopback((request) => mcpHandler(request)) : undefined;
   const resource = options.resource ?? (mcp ? `${mcp.origin}/mcp` : `${issuer}/mcp`);
+  const device = cibaDevice({
+    issuer,
+    users: { [CIBA_USER.loginHint]: CIBA_USER.accountId },
+    resourceScopes: RESOURCE_SCOPES.split(' '),
+  });
   const provider = new Provider(issuer, {
     jwks: { keys: [await signingKey()] },
     cookies: { keys: [randomBytes(32).toString('base64url'), randomBytes(32).toString('base64url')] },
@@ -71,10 +81,19 @@ export async function startOidcProvider(
         redirect_uris: [],
         scope: RESOURCE_SCOPES,
       },
+      {
+        ...PEER_CIBA_CLIENT,
+        grant_types: ['urn:openid:params:grant-type:ciba'],
+        response_types: [],
+        redirect_uris: [],
+        backchannel_token_delivery_mode: 'poll',
+        scope: `openid ${RESOURCE_SCOPES}`,
+      },
     ],
     findAccount: (_ctx: unknown, sub: string): Account => ({ accountId: sub, claims: () => ({ sub }) }),
     features: {
       clientCredentials: { enabled: true },
+      ciba: device.features,
       devInteractions: { enabled: true },
       registration: { enabled: true },
       introspection: { enabled: true },
@@ -83,7 +102,14 @@ export async function startOidcProvider(
     },
   });
   provider.proxy = false;
-  server.on('request', provider.callback());
+  device.attach(provider);
+  const deviceListener = getRequestListener(device.handler);
+  const providerListener = provider.callback();
+  server.on('request', (request, response) => {
+    const path = new URL(request.url ?? '/', issuer).pathname;
+    if (path === '/messages' || path === '/ciba-approve') return deviceListener(request, response);
+    return providerListener(request, response);
+  });
   if (!mcp) return { issuer, resource, close: () => closeServer(server) };
   mcpHandler = referenceMcpServer(issuer, resource).handler;
   return {
@@ -117,7 +143,11 @@ function referenceMcpServer(issuer: string, resource: string) {
 function resourceIndicators(resource: string) {
   return {
     enabled: true,
-    defaultResource: () => resource,
+    // MCP requests (a resource scope) get a token for the MCP server; a plain OpenID request one for userinfo.
+    defaultResource: (ctx: { oidc: { params?: { scope?: unknown } } }) => {
+      const scopes = String(ctx.oidc.params?.scope ?? '').split(' ');
+      return scopes.some((scope) => RESOURCE_SCOPES.split(' ').includes(scope)) ? resource : undefined;
+    },
     useGrantedResource: () => true,
     getResourceServerInfo: (_ctx: unknown, indicator: string): ResourceServerInfo => {
       if (indicator !== resource) throw new errors.InvalidTarget(`unknown resource ${indicator}`);
@@ -163,7 +193,8 @@ export function oidcProviderTarget(peer: Pick<OidcProviderPeer, 'issuer' | 'reso
         { click: 'input[name=prompt][value=consent] ~ button[type=submit]' },
       ],
     },
-    clients: { m2m: PEER_M2M_CLIENT },
+    clients: { m2m: PEER_M2M_CLIENT, ciba: PEER_CIBA_CLIENT },
+    ciba: { loginHint: CIBA_USER.loginHint, mailbox: `${peer.issuer}/messages` },
     suites: ['discovery', 'registration', 'pkce', 'authorization-code', 'grants'],
   };
 }

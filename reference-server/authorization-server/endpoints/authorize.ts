@@ -12,6 +12,7 @@ import { OAuthError } from '../errors.ts';
 import { randomToken, redirectResponse, singleParam } from '../http.ts';
 import { currentSession, startSession } from '../interaction.ts';
 import { errorPage, withSetCookie } from '../pages.ts';
+import { OFFLINE_ACCESS, scopeItems } from '../tokens.ts';
 
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const PLAIN_CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -96,7 +97,7 @@ function validateAuthorizationRequest(
   const responseType = checkResponseType(ctx, client, singleParam(params, 'response_type'));
   const pkce = responseType === 'code' ? checkPkce(ctx, client, params) : {};
   const resource = checkResource(ctx, params.getAll('resource'));
-  const scope = checkScope(resource, singleParam(params, 'scope'));
+  const scope = checkAuthorizationScope(ctx, resource, singleParam(params, 'scope'));
   const loginHint = singleParam(params, 'login_hint');
   return {
     clientId: client.client_id,
@@ -190,6 +191,19 @@ export function checkScope(resource: RegisteredResource, scope: string | undefin
     throw new OAuthError('invalid_scope', `scope ${unknown.join(' ')} is not available for ${resource.resource}`);
   }
   return requested.join(' ');
+}
+
+/**
+ * MCP 2026-07-28 (Refresh Tokens), OIDC Core §11: offline_access, listed in scopes_supported, asks for a refresh token.
+ * It is kept with the grant (the token endpoint issues the refresh token for it) but is no scope of the resource;
+ * asked for alone, the resource's default scope comes with it.
+ */
+function checkAuthorizationScope(ctx: IssuerContext, resource: RegisteredResource, scope: string | undefined): string {
+  const items = scopeItems(scope ?? '');
+  if (!items.includes(OFFLINE_ACCESS) || ctx.defects.has('offline-access-refused')) return checkScope(resource, scope);
+  const others = items.filter((item) => item !== OFFLINE_ACCESS);
+  const granted = checkScope(resource, others.length > 0 ? others.join(' ') : undefined);
+  return [granted, OFFLINE_ACCESS].filter(Boolean).join(' ');
 }
 
 /** `auto-approve`: the user named by login_hint (or the first user) signs in and consents at once. */

@@ -14,7 +14,7 @@ import {
 } from '../grants/refresh-token.ts';
 import { exchangeToken, TOKEN_EXCHANGE_GRANT } from '../grants/token-exchange.ts';
 import { base64url, readForm, singleParam } from '../http.ts';
-import { issueAccessToken, revokeGrant } from '../tokens.ts';
+import { hasOfflineAccess, issueAccessToken, revokeGrant } from '../tokens.ts';
 import { canonicalResource } from './authorize.ts';
 
 const VERIFIER_SHAPE = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -87,16 +87,19 @@ async function redeemAuthorizationCode(
     resource,
     scope: code.scope,
   });
-  // OAuth 2.1 §4.3: a refresh token comes with the code's tokens when the client registered the refresh_token grant.
-  const refreshToken = mayRefresh(client)
-    ? await issueRefreshToken(ctx, {
-        grantId: code.grantId,
-        clientId: code.clientId,
-        sub: code.sub,
-        scope: code.scope,
-        resource: code.resource,
-      })
-    : undefined;
+  // OAuth 2.1 §4.3: a refresh token comes with the code's tokens when the client registered the refresh_token grant
+  // or asked for offline_access (OIDC Core §11).
+  const offlineIgnored = ctx.defects.has('offline-access-ignored') && hasOfflineAccess(code.scope);
+  const refreshToken =
+    mayRefresh(client, code.scope) && !offlineIgnored
+      ? await issueRefreshToken(ctx, {
+          grantId: code.grantId,
+          clientId: code.clientId,
+          sub: code.sub,
+          scope: code.scope,
+          resource: code.resource,
+        })
+      : undefined;
   return tokenEndpointResponse(ctx, issued, code.scope, refreshToken);
 }
 

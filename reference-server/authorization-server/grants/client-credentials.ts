@@ -42,13 +42,14 @@ export async function clientCredentialsGrant(
     sub: client.client_id,
     resource: audience,
     scope,
+    subject: 'client',
   });
   return tokenEndpointResponse(ctx, issued, scope, undefined);
 }
 
 /**
  * §4.2: only confidential clients, and the AS authenticates them; a public client is `unauthorized_client`, as is a
- * confidential client that did not register the grant (§3.2.4).
+ * confidential client that did not register the grant (§3.2.4), or one used outside its allowed tenants (seed 004).
  */
 function checkClientMayUseGrant(ctx: IssuerContext, client: ClientRecord, method: TokenEndpointAuthMethod): void {
   if (method === 'none' && !ctx.defects.has('client-credentials-for-public-clients')) {
@@ -57,4 +58,22 @@ function checkClientMayUseGrant(ctx: IssuerContext, client: ClientRecord, method
   if (!client.grant_types.includes(CLIENT_CREDENTIALS_GRANT)) {
     throw new OAuthError('unauthorized_client', `client ${client.client_id} is not registered for client_credentials`);
   }
+  if (!mayServeTenant(client, tenantOf(ctx)) && !ctx.defects.has('allowed-tenants-ignored')) {
+    const where = tenantOf(ctx) === undefined ? 'the root issuer, which is no tenant' : `tenant ${tenantOf(ctx)}`;
+    throw new OAuthError('unauthorized_client', `client ${client.client_id} is not allowed at ${where}`);
+  }
+}
+
+/** The tenant an issuer serves (`…/t/<tenant>`), or undefined for the root issuer, which belongs to no tenant. */
+export function tenantOf(ctx: IssuerContext): string | undefined {
+  return /^\/t\/([^/]+)$/.exec(ctx.path)?.[1];
+}
+
+/**
+ * Seed 004 (Allowed Tenants): a client without a list (or with an empty one) may be used across the whole
+ * deployment; one with a list only at those tenants, so not at the root issuer either.
+ */
+export function mayServeTenant(client: ClientRecord, tenant: string | undefined): boolean {
+  const allowed = client.allowed_tenants ?? [];
+  return allowed.length === 0 || (tenant !== undefined && allowed.includes(tenant));
 }

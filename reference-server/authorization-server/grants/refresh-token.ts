@@ -10,7 +10,15 @@ import type { IssuerContext } from '../context.ts';
 import { canonicalResource } from '../endpoints/authorize.ts';
 import { jsonResponse, NO_STORE, OAuthError } from '../errors.ts';
 import { base64url, randomToken, singleParam } from '../http.ts';
-import { type IssuedAccessToken, issueAccessToken, revokeGrant } from '../tokens.ts';
+import {
+  hasOfflineAccess,
+  type IssuedAccessToken,
+  issueAccessToken,
+  OFFLINE_ACCESS,
+  resourceScope,
+  revokeGrant,
+  scopeItems,
+} from '../tokens.ts';
 
 export const REFRESH_TOKEN_GRANT = 'refresh_token';
 
@@ -27,9 +35,12 @@ export interface RefreshTokenBinding {
   parentId?: string;
 }
 
-/** RFC 7591 §2: a client receives refresh tokens only if it registered the refresh_token grant type. */
-export function mayRefresh(client: ClientRecord): boolean {
-  return client.grant_types.includes(REFRESH_TOKEN_GRANT);
+/**
+ * RFC 7591 §2: a client registered for the refresh_token grant type receives refresh tokens; MCP 2026-07-28 (Refresh
+ * Tokens) and OIDC Core §11: so does one whose granted `scope` includes offline_access, which asks for one.
+ */
+export function mayRefresh(client: ClientRecord, scope?: string): boolean {
+  return client.grant_types.includes(REFRESH_TOKEN_GRANT) || (scope !== undefined && hasOfflineAccess(scope));
 }
 
 async function refreshTokenId(token: string): Promise<string> {
@@ -45,9 +56,16 @@ export async function issueRefreshToken(ctx: IssuerContext, binding: RefreshToke
     issuer: ctx.issuer,
     ...binding,
     issuedAt: now,
-    expiresAt: now + REFRESH_TOKEN_TTL_MS,
+    expiresAt: now + (await refreshTokenTtlMs(ctx, binding.clientId)),
   });
   return token;
+}
+
+/** Seed 004 (Session Management): a client's custom refresh token timeout replaces the server's thirty days. */
+async function refreshTokenTtlMs(ctx: IssuerContext, clientId: string): Promise<number> {
+  if (ctx.defects.has('client-session-settings-ignored')) return REFRESH_TOKEN_TTL_MS;
+  const custom = (await ctx.store.clients.get(clientId))?.session_management?.refresh_token_ttl_seconds;
+  return custom === undefined ? REFRESH_TOKEN_TTL_MS : custom * 1000;
 }
 
 /** The record of a refresh token this issuer issued, whatever its state. */
@@ -68,10 +86,13 @@ async function deadReason(ctx: IssuerContext, record: RefreshTokenRecord): Promi
 }
 
 /** RFC 7662 §2.2: a refresh token is active while usable: alive and not yet spent by a rotation. */
+export async function refreshTokenUsable(ctx: IssuerContext, record: RefreshTokenRecord): Promise<boolean> {
+  return record.rotatedAt === undefined && (await deadReason(ctx, record)) === undefined;
+}
+
 export async function activeRefreshToken(ctx: IssuerContext, token: string): Promise<RefreshTokenRecord | undefined> {
   const record = await findRefreshToken(ctx, token);
-  if (!record || record.rotatedAt !== undefined || (await deadReason(ctx, record)) !== undefined) return undefined;
-  return record;
+  return record && (await refreshTokenUsable(ctx, record)) ? record : undefined;
 }
 
 /** The members an introspection response (RFC 7662 §2.2) carries for a refresh token. */
@@ -104,11 +125,13 @@ export function tokenEndpointResponse(
   scope: string,
   refreshToken: string | undefined,
 ): Response {
+  // RFC 6749 §5.1: `scope` is the access token's, which never includes offline_access.
+  const accessScope = resourceScope(ctx, scope);
   const body = {
     access_token: issued.accessToken,
     token_type: 'Bearer',
     expires_in: issued.expiresIn,
-    ...(scope ? { scope } : {}),
+    ...(accessScope ? { scope: accessScope } : {}),
     ...(refreshToken ? { refresh_token: refreshToken } : {}),
   };
   return jsonResponse(body, 200, ctx.defects.has('token-response-cacheable') ? {} : { ...NO_STORE });
@@ -133,7 +156,7 @@ export async function refreshTokenGrant(
   if (record.clientId !== client.client_id && !defects.has('refresh-not-bound-to-client')) {
     throw invalidGrant('the refresh token was issued to another client');
   }
-  if (!mayRefresh(client)) {
+  if (!mayRefresh(client, record.scope)) {
     throw new OAuthError('unauthorized_client', `client ${client.client_id} is not registered for refresh_token`);
   }
   const dead = await deadReason(ctx, record);
@@ -178,16 +201,15 @@ async function refuseReuse(ctx: IssuerContext, record: RefreshTokenRecord): Prom
   throw invalidGrant('the refresh token was already used; every token of its grant was revoked');
 }
 
-function scopeItems(scope: string): string[] {
-  return [...new Set(scope.split(' ').filter((item) => item !== ''))];
-}
-
-/** §4.3: a requested scope must not include any scope not originally granted (`invalid_scope`); absent, all of it. */
+/**
+ * §4.3: a requested scope must not include any scope not originally granted (`invalid_scope`); absent, all of it.
+ * offline_access is always acceptable here: the client already holds the refresh token it asks for.
+ */
 function refreshedScope(ctx: IssuerContext, record: RefreshTokenRecord, requested: string | undefined): string {
   if (requested === undefined) return record.scope;
   const granted = scopeItems(record.scope);
   const wanted = scopeItems(requested);
-  const beyond = wanted.filter((item) => !granted.includes(item));
+  const beyond = wanted.filter((item) => !granted.includes(item) && item !== OFFLINE_ACCESS);
   if (beyond.length > 0 && !ctx.defects.has('refresh-scope-widening')) {
     throw new OAuthError('invalid_scope', `scope ${beyond.join(' ')} was not granted with this refresh token`);
   }
