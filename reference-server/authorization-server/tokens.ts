@@ -13,6 +13,8 @@ export interface AccessTokenGrant {
   scope: string;
   /** RFC 8693 §4.1: who acts for `sub` (token exchange). */
   act?: ActorClaim;
+  /** RFC 8693 §4.4: who may act for `sub` with this token (token exchange). */
+  mayAct?: ActorClaim;
   /** A user's token, or a machine's (client credentials: `sub` is the client); default: a machine when sub = clientId. */
   subject?: 'user' | 'client';
 }
@@ -65,6 +67,7 @@ export async function issueAccessToken(ctx: IssuerContext, grant: AccessTokenGra
     iat,
     exp: iat + expiresIn,
     ...(grant.act ? { act: grant.act } : {}),
+    ...(grant.mayAct ? { mayAct: grant.mayAct } : {}),
   };
   const accessToken = opaqueToken ?? (await signAccessToken(ctx, record, client));
   await ctx.store.tokens.save(record);
@@ -83,6 +86,7 @@ export function tokenClaims(record: AccessTokenRecord): Record<string, unknown> 
     jti: record.jti,
     ...(record.scope ? { scope: record.scope } : {}),
     ...(record.act ? { act: record.act } : {}),
+    ...(record.mayAct ? { may_act: record.mayAct } : {}),
   };
 }
 

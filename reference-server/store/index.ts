@@ -130,6 +130,8 @@ export interface AccessTokenRecord {
   exp: number;
   /** Set on tokens issued by token exchange (RFC 8693 §4.1). */
   act?: ActorClaim;
+  /** RFC 8693 §4.4: the one party that may act for `sub` with this token in a further exchange. */
+  mayAct?: ActorClaim;
   revokedAt?: number;
 }
 

@@ -24,13 +24,7 @@ import type { IssuerContext, RegisteredResource } from '../context.ts';
 import { canonicalResource } from '../endpoints/authorize.ts';
 import { jsonResponse, NO_STORE, OAuthError } from '../errors.ts';
 import { randomToken, singleParam } from '../http.ts';
-import {
-  activeTokenRecord,
-  findTokenRecord,
-  type IssuedAccessToken,
-  issueAccessToken,
-  tokenClaims,
-} from '../tokens.ts';
+import { activeTokenRecord, findTokenRecord, type IssuedAccessToken, issueAccessToken } from '../tokens.ts';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
@@ -76,6 +70,7 @@ export async function exchangeToken(
   checkMayAct(ctx, subject, act?.sub ?? client.client_id);
   const target = await targetResource(ctx, form, subject);
   const scope = exchangedScope(ctx, subject.record, target, singleParam(form, 'scope'));
+  const mayAct: ActorClaim = { sub: client.client_id };
   const issued = await issueAccessToken(ctx, {
     grantId: subject.record.grantId,
     clientId: client.client_id,
@@ -83,9 +78,9 @@ export async function exchangeToken(
     resource: ctx.defects.has('exchange-audience-ignored') ? subject.record.aud : target.resource,
     scope,
     ...(act ? { act } : {}),
+    mayAct,
   });
-  const mayAct: ActorClaim = { sub: client.client_id };
-  const accessToken = await withMayAct(ctx, issued, mayAct);
+  const accessToken = issued.accessToken;
   await recordExchange(ctx, { issued, request, subject, actorToken, mayAct });
   const body = {
     access_token: accessToken,
@@ -327,15 +322,6 @@ function exchangedScope(
     throw new OAuthError('invalid_scope', `scope ${unknown.join(' ')} is not available for ${target.resource}`);
   }
   return wanted.join(' ');
-}
-
-/** §4.4: a JWT carries `may_act` beside the claims of its record (re-signed with the same header type). */
-async function withMayAct(ctx: IssuerContext, issued: IssuedAccessToken, mayAct: ActorClaim): Promise<string> {
-  if (issued.record.format !== 'jwt') return issued.accessToken;
-  const header = JSON.parse(Buffer.from(issued.accessToken.split('.')[0]!, 'base64url').toString('utf8')) as {
-    typ?: string;
-  };
-  return ctx.keys.sign({ ...tokenClaims(issued.record), may_act: mayAct }, header.typ ?? 'at+jwt');
 }
 
 interface ExchangeOutcome {
