@@ -114,7 +114,7 @@ export class OAuthClientSide {
    * The shared-secret method to register with: client_secret_basic when advertised (RFC 8414's default when the list
    * is absent), else client_secret_post (OAuth 2.1 §2.4.1 requires the AS to accept body credentials).
    */
-  private async secretMethod(): Promise<ClientAuthMethod> {
+  async secretMethod(): Promise<ClientAuthMethod> {
     const { metadata } = await this.discovery.authorizationServerMetadata();
     const advertised = metadata.token_endpoint_auth_methods_supported;
     if (!Array.isArray(advertised) || advertised.includes('client_secret_basic')) return 'client_secret_basic';

@@ -101,12 +101,13 @@ function scopeItems(scope: unknown): string[] {
 async function refreshTokenOfConfidentialClient(ctx: CheckContext): Promise<{ client: OAuthClient; token: string }> {
   if (!(await ctx.oauth.canRegister())) ctx.skip('a refresh token of its own needs a client registered by DCR');
   const redirectUri = ctx.target.redirectUri;
+  const auth = await ctx.oauth.secretMethod();
   const reply = await ctx.oauth.register({
     client_name: 'mcp-auth-conformance lifecycle client',
     redirect_uris: [redirectUri],
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
+    token_endpoint_auth_method: auth,
     application_type: 'native',
   });
   const clientId = member(reply, 'client_id');
@@ -118,7 +119,7 @@ async function refreshTokenOfConfidentialClient(ctx: CheckContext): Promise<{ cl
     client_id: clientId,
     client_secret: secret,
     redirect_uri: redirectUri,
-    auth: 'client_secret_basic',
+    auth,
     source: 'dcr',
   };
   const offline = (await scopesSupported(ctx)).includes(OFFLINE_ACCESS);

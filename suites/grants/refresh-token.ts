@@ -373,7 +373,7 @@ export const refreshRequiresClientAuthentication = check({
   level: 'MUST',
   needs: ['refresh-token'],
   async run(ctx) {
-    const tokens = await refreshableTokens(ctx, { auth: 'client_secret_basic' });
+    const tokens = await refreshableTokens(ctx, { auth: await ctx.oauth.secretMethod() });
     const reply = await refresh(ctx, tokens.client, tokens.refreshToken, { auth: 'none' });
     return expect.tokenError(
       reply,

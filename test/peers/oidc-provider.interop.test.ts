@@ -21,6 +21,11 @@ const KNOWN_DEVIATIONS: Record<string, string> = {
     'accepts http://app.example.com/callback for application_type "web" (OIDC Registration allows it; OAuth 2.1 and MCP do not)',
   'grants.client-credentials-public-client-refused':
     'a client registered with token_endpoint_auth_method "none" gets client_credentials tokens (OAuth 2.1 §4.2: confidential clients only)',
+  'grants.ciba-slow-down': 'polling inside the 5 s interval is answered authorization_pending, never slow_down (WARN)',
+  'grants.ciba-auth-req-id-bound-to-client':
+    "a client not registered for CIBA polling with another client's auth_req_id gets invalid_request, not unauthorized_client (RFC 6749 §5.2); no tokens leak",
+  'grants.introspection-active-token':
+    'its JWT access tokens are not introspectable: 400 unsupported_token_type ("Structured JWT Tokens cannot be introspected")',
   'authorization-code.replay-revokes-tokens':
     'its JWT access tokens cannot be introspected, so a resource server validating them locally never learns of the revocation a replayed code causes (WARN)',
 };

@@ -40,6 +40,8 @@ const TTL = {
   Session: 24 * 3600,
   Interaction: 3600,
   IdToken: 3600,
+  ClientCredentials: 600,
+  BackchannelAuthenticationRequest: 600,
 };
 
 /**
