@@ -13,7 +13,10 @@ export async function serveCommand(options: ServeCommandOptions, out: OutputStre
     ...(options.port !== undefined ? { port: options.port } : {}),
     interaction: options.autoApprove ? 'auto-approve' : 'interactive',
   });
-  const { issuer, resource, prm, asMetadata } = system.urls;
+  const { issuer, resource, prm, asMetadata, mailbox } = system.urls;
+  const m2m = system.clients.m2m;
+  const ciba = system.clients.ciba;
+  const basic = (client: { client_id: string; client_secret: string }) => `${client.client_id}:${client.client_secret}`;
   out.write(
     [
       'Reference system listening on 127.0.0.1:',
@@ -21,12 +24,17 @@ export async function serveCommand(options: ServeCommandOptions, out: OutputStre
       `  MCP server (protected resource) ${resource}`,
       `  Protected resource metadata     ${prm}`,
       `  Authorization server metadata   ${asMetadata}`,
+      `  Users' mailbox (CIBA approvals) ${mailbox}?to=alice@example.test`,
       '',
       'Try it:',
       `  curl -i -X POST ${resource}   # 401 + WWW-Authenticate pointing at the metadata`,
       `  curl ${prm}`,
       `  curl ${asMetadata}`,
       `  Point an MCP client (e.g. the MCP Inspector) at ${resource} and follow the sign-in.`,
+      `  curl -u ${basic(m2m)} -d grant_type=client_credentials -d resource=${resource} ${issuer}/token`,
+      `  curl -u ${basic(ciba)} -d scope="openid mcp:tools" -d login_hint=alice@example.test ${issuer}/bc-authorize`,
+      '    then open the approval link from the mailbox, and poll the token endpoint with',
+      `    grant_type=urn:openid:params:grant-type:ciba and the auth_req_id.`,
       options.autoApprove
         ? '  Sign-in and consent are approved automatically (--auto-approve).'
         : `  Sign-in and consent pages are shown in the browser. Demo users: ${REFERENCE_USERS.map(
