@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The slowest files mostly wait (real browsers, real CIBA poll intervals): run them beside the CPU-bound ones.
+    maxWorkers: 3,
   },
 });
