@@ -1,6 +1,8 @@
 import { CIBA_DEFECTS } from './defects/ciba.ts';
+import { CIMD_DEFECTS } from './defects/cimd.ts';
 import { ID_JAG_DEFECTS } from './defects/id-jag.ts';
 import { JWT_BEARER_DEFECTS } from './defects/jwt-bearer.ts';
+import { REGISTRATION_DEFECTS } from './defects/registration.ts';
 import { TOKEN_EXCHANGE_DEFECTS } from './defects/token-exchange.ts';
 import { TOKEN_LIFECYCLE_DEFECTS } from './defects/token-lifecycle.ts';
 
@@ -142,6 +144,9 @@ export const DEFECTS = {
   ...TOKEN_EXCHANGE_DEFECTS,
   ...CIBA_DEFECTS,
   ...TOKEN_LIFECYCLE_DEFECTS,
+  // ── Client registration beyond the basics, and Client ID Metadata Documents ─────────────────────────────────
+  ...REGISTRATION_DEFECTS,
+  ...CIMD_DEFECTS,
 } as const;
 
 export type Defect = keyof typeof DEFECTS;

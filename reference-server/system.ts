@@ -51,6 +51,8 @@ export interface ReferenceSystemOptions {
   workloadIssuer?: string;
   /** An enterprise IdP whose ID-JAGs the AS accepts for the enterprise client. */
   enterpriseIdp?: string;
+  /** Client ID Metadata Documents may come from these hosts although loopback or private (test rigs only). */
+  cimdAllowHosts?: string[];
 }
 
 export interface MachineCredentials {
@@ -125,6 +127,7 @@ export async function createReferenceSystem(options: ReferenceSystemOptions = {}
     mailer: mailbox,
     enterpriseIdps: options.enterpriseIdp ? [{ issuer: options.enterpriseIdp }] : [],
     adminToken,
+    ...(options.cimdAllowHosts ? { cimdAllowHosts: options.cimdAllowHosts } : {}),
   });
 
   const handlers = new Map<string, FetchHandler>([

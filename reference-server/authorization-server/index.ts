@@ -3,8 +3,10 @@ import { cors } from 'hono/cors';
 import type { Clock } from '../../harness/clock.ts';
 import { epochSeconds } from '../../harness/clock.ts';
 import type { Fetch, FetchHandler } from '../../harness/network/types.ts';
+import { consoleRoutes } from '../console/index.ts';
 import { type Defects, NO_DEFECTS } from '../defects.ts';
 import { createMemoryStore, type Store } from '../store/index.ts';
+import { withClientIdMetadataDocuments } from './cimd/index.ts';
 import { fromPreRegistered, type PreRegisteredClient } from './clients.ts';
 import {
   type AccessTokenFormat,
@@ -17,6 +19,7 @@ import {
   type ServerContext,
 } from './context.ts';
 import { handleAgenticIdentities } from './endpoints/admin.ts';
+import { adminClientRoutes } from './endpoints/admin-clients.ts';
 import { handleAuditTrail } from './endpoints/audit.ts';
 import { handleAuthorize } from './endpoints/authorize.ts';
 import {
@@ -24,6 +27,7 @@ import {
   handleCibaApprovalPage,
   handleCibaApprovalSubmit,
 } from './endpoints/backchannel.ts';
+import { clientManagementRoutes } from './endpoints/client-management.ts';
 import { handleConsentPage, handleConsentSubmit } from './endpoints/consent.ts';
 import { handleIntrospect } from './endpoints/introspect.ts';
 import { handleJwks } from './endpoints/jwks.ts';
@@ -36,6 +40,7 @@ import { handleUserinfo } from './endpoints/userinfo.ts';
 import { asOAuthError, errorResponse, OAuthError } from './errors.ts';
 import { createSigningKeys, type SigningKeys } from './keys.ts';
 import { wellKnownPaths } from './metadata.ts';
+import type { HttpMethod, RouteSpec } from './routes.ts';
 
 export type { PreRegisteredClient } from './clients.ts';
 export type {
@@ -73,6 +78,8 @@ export interface AuthorizationServerOptions {
   enterpriseIdps?: EnterpriseIdpTrust[];
   /** Bearer token of the admin API; absent, the admin API refuses everyone. */
   adminToken?: string;
+  /** Client ID Metadata Documents: hosts allowed although loopback or private (test rigs only). */
+  cimdAllowHosts?: string[];
 }
 
 export interface AuthorizationServer {
@@ -104,7 +111,17 @@ export async function createAuthorizationServer(options: AuthorizationServerOpti
   const tenants = options.tenants ?? [];
   const badTenant = tenants.find((tenant) => !TENANT_NAME.test(tenant));
   if (badTenant !== undefined) throw new Error(`tenant names use [A-Za-z0-9_-] only, got "${badTenant}"`);
-  const store = createMemoryStore();
+  const memory = createMemoryStore();
+  const outbound: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const store = {
+    ...memory,
+    clients: withClientIdMetadataDocuments(memory.clients, {
+      fetch: outbound,
+      clock: options.clock,
+      defects: options.defects ?? NO_DEFECTS,
+      ...(options.cimdAllowHosts ? { allowHosts: options.cimdAllowHosts } : {}),
+    }),
+  };
   const signingKeys = await createSigningKeys();
   for (const client of options.clients ?? []) {
     await store.clients.save(fromPreRegistered(client, epochSeconds(options.clock)));
@@ -120,7 +137,7 @@ export async function createAuthorizationServer(options: AuthorizationServerOpti
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900,
     accessTokenFormat: options.accessTokenFormat ?? 'jwt',
     codeTtlSeconds: options.codeTtlSeconds ?? 60,
-    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    fetch: outbound,
     mailer: options.mailer ?? undeliverableMail,
     enterpriseIdps: options.enterpriseIdps ?? [],
     adminToken: options.adminToken,
@@ -142,13 +159,12 @@ const undeliverableMail: Mailer = {
   },
 };
 
-type Method = 'GET' | 'POST';
-type Handlers = Partial<Record<Method, (request: Request) => Promise<Response>>>;
+type Handlers = RouteSpec['handlers'];
 
 /** Machine-facing endpoints answer cross-origin requests (browser-based MCP clients); pages and /authorize do not. */
 const crossOrigin = cors({
   origin: '*',
-  allowMethods: ['GET', 'POST'],
+  allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
   allowHeaders: ['Authorization', 'Content-Type'],
 });
 
@@ -156,7 +172,7 @@ function route(app: Hono, path: string, handlers: Handlers, options: { crossOrig
   if (options.crossOrigin) app.use(path, crossOrigin);
   app.all(path, async (c) => {
     const head = c.req.method === 'HEAD';
-    const handle = handlers[(head ? 'GET' : c.req.method) as Method];
+    const handle = handlers[(head ? 'GET' : c.req.method) as HttpMethod];
     if (!handle) return methodNotAllowed(c.req.method, Object.keys(handlers));
     const response = await handle(c.req.raw);
     return head ? new Response(null, { status: response.status, headers: response.headers }) : response;
@@ -197,6 +213,9 @@ function mountIssuer(app: Hono, ctx: IssuerContext): void {
   });
   route(app, at('admin/agentic-identities'), { GET: (request) => handleAgenticIdentities(ctx, request) });
   route(app, at('admin/audit'), { GET: (request) => handleAuditTrail(ctx, request) });
+  for (const spec of [...clientManagementRoutes(ctx), ...adminClientRoutes(ctx), ...consoleRoutes(ctx)]) {
+    route(app, spec.path, spec.handlers, { crossOrigin: spec.crossOrigin ?? false });
+  }
   route(app, at('authorize'), { GET: (request) => handleAuthorize(ctx, request) });
   route(app, at('login'), {
     GET: (request) => handleLoginPage(ctx, request),

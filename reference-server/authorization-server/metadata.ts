@@ -1,3 +1,4 @@
+import { cimdMetadata } from './cimd/index.ts';
 import { CLIENT_ASSERTION_ALGS, SHARED_SECRET_AUTH_METHODS, TOKEN_ENDPOINT_AUTH_METHODS } from './clients.ts';
 import type { EndpointName, IssuerContext } from './context.ts';
 import { userinfoMetadata } from './endpoints/userinfo.ts';
@@ -64,6 +65,7 @@ export function authorizationServerMetadata(ctx: IssuerContext): MetadataDocumen
     ...userinfoMetadata(ctx),
     ...cibaMetadata(ctx),
     ...idJagMetadata(ctx),
+    ...cimdMetadata(ctx),
   };
   if (defects.has('metadata-no-response-types')) delete document.response_types_supported;
   if (defects.has('metadata-no-pkce-methods')) delete document.code_challenge_methods_supported;

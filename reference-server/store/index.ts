@@ -36,7 +36,18 @@ export interface ClientRecord {
   policy_uri?: string;
   software_id?: string;
   software_version?: string;
-  registeredBy: 'configuration' | 'dynamic-registration';
+  registeredBy: 'configuration' | 'dynamic-registration' | 'client-id-metadata-document' | 'admin';
+  /** RFC 7591 §2: the client's keys by reference (private_key_jwt). */
+  jwks_uri?: string;
+  /** RFC 7592 §3: SHA-256 (base64url) of the registration access token; the store never holds the token. */
+  registration_access_token_digest?: string;
+  /** Seed 004 (Clients hub): free text and tags for administrators. */
+  description?: string;
+  tags?: string[];
+  /** Seed 004 (Flows): a trusted first-party client whose users are not asked for consent. */
+  skip_consent?: boolean;
+  /** Epoch milliseconds of the last change through the admin API or RFC 7592. */
+  updated_at?: number;
   /** Seed 004 (JWT bearer): external issuers whose JWTs this client may present (RFC 7523 §2.1). */
   trusted_issuers?: TrustedIssuerConfig[];
   /** Seed 004 (client credentials): tenants this client may obtain tokens at; absent means every tenant. */
@@ -204,6 +215,8 @@ export interface GrantStore {
   save(record: GrantRecord): Promise<void>;
   get(id: string): Promise<GrantRecord | undefined>;
   revoke(id: string, at: number): Promise<void>;
+  /** Every grant (revoked or not) given to one client, e.g. to revoke a client's consents (seed 004). */
+  listByClient(clientId: string): Promise<GrantRecord[]>;
 }
 
 export interface AccessTokenStore {

@@ -71,6 +71,8 @@ function memoryGrants(): GrantStore {
       const grant = grants.get(id);
       if (grant && grant.revokedAt === undefined) grant.revokedAt = at;
     },
+    listByClient: async (clientId) =>
+      [...grants.values()].filter((grant) => grant.clientId === clientId).map((grant) => structuredClone(grant)),
   };
 }
 

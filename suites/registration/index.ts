@@ -1,4 +1,5 @@
 import type { Suite } from '../suite.ts';
+import { cimdChecks, cimdNegatives } from './cimd.ts';
 import {
   echoesMetadata,
   ignoresUnknownMetadata,
@@ -7,6 +8,7 @@ import {
   secretExpiry,
   uniqueClientIds,
 } from './client-information.ts';
+import { dcrManagementChecks, dcrManagementNegatives } from './dcr-management.ts';
 import { errorFormat, rejectsInconsistentTypes, rejectsUnknownAuthMethod, requiresJson } from './errors.ts';
 import {
   acceptsLoopbackRedirect,
@@ -16,7 +18,7 @@ import {
   requiresRedirectUris,
 } from './redirect-uris.ts';
 
-/** RFC 7591 dynamic client registration, as MCP clients use it. */
+/** Client registration as MCP clients use it: RFC 7591/7592 dynamic registration and Client ID Metadata Documents. */
 export const registrationSuite: Suite = {
   name: 'registration',
   checks: [
@@ -35,6 +37,8 @@ export const registrationSuite: Suite = {
     requiresJson,
     acceptsLoopbackRedirect,
     registeredClientUsable,
+    ...dcrManagementChecks,
+    ...cimdChecks,
   ],
   negatives: {
     'registration.dcr-public-client-created': { defect: 'dcr-returns-200' },
@@ -53,5 +57,7 @@ export const registrationSuite: Suite = {
     'registration.dcr-loopback-redirect': { defect: 'dcr-rejects-loopback-http' },
     // A fixed client_id lets the second registration take over the first client's redirect URIs.
     'registration.dcr-client-usable': { defect: 'dcr-fixed-client-id' },
+    ...dcrManagementNegatives,
+    ...cimdNegatives,
   },
 };
