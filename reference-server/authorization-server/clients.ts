@@ -165,7 +165,13 @@ export function resolveRedirectUri(
     if (only !== undefined && others.length === 0) return { ok: true, redirectUri: only };
     return { ok: false, reason: 'redirect_uri is required because the client has several registered redirect URIs' };
   }
-  if (client.redirect_uris.some((registered) => matchesRegisteredRedirectUri(registered, requested, defects))) {
+  // CIMD §4: the redirect_uri must be one the metadata document lists.
+  const unlistedAccepted =
+    client.registeredBy === 'client-id-metadata-document' && defects.has('cimd-unlisted-redirect-uri-accepted');
+  if (
+    unlistedAccepted ||
+    client.redirect_uris.some((registered) => matchesRegisteredRedirectUri(registered, requested, defects))
+  ) {
     return { ok: true, redirectUri: requested };
   }
   return { ok: false, reason: `redirect_uri "${requested}" is not registered for client ${client.client_id}` };
