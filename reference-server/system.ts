@@ -5,6 +5,7 @@ import type { Fetch, FetchHandler } from '../harness/network/types.ts';
 import { createMailbox, type Mailbox } from '../mocks/mailbox/index.ts';
 import {
   type AuthorizationServer,
+  type AuthorizationServerOptions,
   createAuthorizationServer,
   type PreRegisteredClient,
   type ReferenceUser,
@@ -53,6 +54,10 @@ export interface ReferenceSystemOptions {
   enterpriseIdp?: string;
   /** Client ID Metadata Documents may come from these hosts although loopback or private (test rigs only). */
   cimdAllowHosts?: string[];
+  /** A CA (PEM) the AS trusts when fetching Client ID Metadata Documents (loopback https test rigs). */
+  cimdCa?: string;
+  /** RFC 7591 registration policy of the AS (on/off, allowed scopes, limits). */
+  registration?: AuthorizationServerOptions['registration'];
 }
 
 export interface MachineCredentials {
@@ -128,6 +133,8 @@ export async function createReferenceSystem(options: ReferenceSystemOptions = {}
     enterpriseIdps: options.enterpriseIdp ? [{ issuer: options.enterpriseIdp }] : [],
     adminToken,
     ...(options.cimdAllowHosts ? { cimdAllowHosts: options.cimdAllowHosts } : {}),
+    ...(options.cimdCa ? { cimdCa: options.cimdCa } : {}),
+    ...(options.registration ? { registration: options.registration } : {}),
   });
 
   const handlers = new Map<string, FetchHandler>([

@@ -33,7 +33,7 @@ import { handleIntrospect } from './endpoints/introspect.ts';
 import { handleJwks } from './endpoints/jwks.ts';
 import { handleLoginPage, handleLoginSubmit } from './endpoints/login.ts';
 import { handleAuthorizationServerMetadata, handleOpenIdConfiguration } from './endpoints/metadata.ts';
-import { handleRegister } from './endpoints/register.ts';
+import { configureRegistrationPolicy, handleRegister, type RegistrationPolicy } from './endpoints/register.ts';
 import { handleRevoke } from './endpoints/revoke.ts';
 import { handleToken } from './endpoints/token.ts';
 import { handleUserinfo } from './endpoints/userinfo.ts';
@@ -80,6 +80,10 @@ export interface AuthorizationServerOptions {
   adminToken?: string;
   /** Client ID Metadata Documents: hosts allowed although loopback or private (test rigs only). */
   cimdAllowHosts?: string[];
+  /** Client ID Metadata Documents: a CA (PEM) trusted besides the system roots (loopback https test rigs). */
+  cimdCa?: string;
+  /** RFC 7591 registration policy: on/off, management, allowed scopes, size limits. */
+  registration?: Partial<RegistrationPolicy>;
 }
 
 export interface AuthorizationServer {
@@ -120,8 +124,10 @@ export async function createAuthorizationServer(options: AuthorizationServerOpti
       clock: options.clock,
       defects: options.defects ?? NO_DEFECTS,
       ...(options.cimdAllowHosts ? { allowHosts: options.cimdAllowHosts } : {}),
+      ...(options.cimdCa ? { ca: options.cimdCa } : {}),
     }),
   };
+  if (options.registration) configureRegistrationPolicy(store, options.registration);
   const signingKeys = await createSigningKeys();
   for (const client of options.clients ?? []) {
     await store.clients.save(fromPreRegistered(client, epochSeconds(options.clock)));

@@ -1,6 +1,7 @@
 import { cimdMetadata } from './cimd/index.ts';
 import { CLIENT_ASSERTION_ALGS, SHARED_SECRET_AUTH_METHODS, TOKEN_ENDPOINT_AUTH_METHODS } from './clients.ts';
 import type { EndpointName, IssuerContext } from './context.ts';
+import { registrationEnabled } from './endpoints/register.ts';
 import { userinfoMetadata } from './endpoints/userinfo.ts';
 import { JWT_BEARER_GRANT } from './grants/assertion.ts';
 import { CIBA_GRANT, cibaMetadata } from './grants/ciba.ts';
@@ -40,7 +41,7 @@ export function authorizationServerMetadata(ctx: IssuerContext): MetadataDocumen
     issuer: publishedIssuer(ctx),
     authorization_endpoint: publishedEndpoint(ctx, 'authorize'),
     token_endpoint: publishedEndpoint(ctx, 'token'),
-    registration_endpoint: publishedEndpoint(ctx, 'register'),
+    ...(registrationEnabled(ctx) ? { registration_endpoint: publishedEndpoint(ctx, 'register') } : {}),
     jwks_uri: publishedEndpoint(ctx, 'jwks'),
     introspection_endpoint: publishedEndpoint(ctx, 'introspect'),
     revocation_endpoint: publishedEndpoint(ctx, 'revoke'),
