@@ -21,6 +21,8 @@ export interface ServeOptions {
 
 export interface ServedReferenceSystem {
   urls: { issuer: string; resource: string; prm: string; asMetadata: string; mailbox: string };
+  /** The admin API's bearer token, which also signs in to the console at `${issuer}/console`. */
+  adminToken: string;
   /** The pre-registered clients (ids and secrets), as the reference system describes them. */
   clients: Awaited<ReturnType<typeof createReferenceSystem>>['clients'];
   close(): Promise<void>;
@@ -66,6 +68,7 @@ export async function serveReferenceSystem(options: ServeOptions = {}): Promise<
       mailbox: system.mailboxUrl,
     },
     clients: system.clients,
+    adminToken: system.adminToken,
     close: async () => {
       await closeAll();
     },

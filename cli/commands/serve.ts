@@ -25,6 +25,7 @@ export async function serveCommand(options: ServeCommandOptions, out: OutputStre
       `  Protected resource metadata     ${prm}`,
       `  Authorization server metadata   ${asMetadata}`,
       `  Users' mailbox (CIBA approvals) ${mailbox}?to=alice@example.test`,
+      `  Clients hub console             ${issuer}/console (admin token: ${system.adminToken})`,
       '',
       'Try it:',
       `  curl -i -X POST ${resource}   # 401 + WWW-Authenticate pointing at the metadata`,
