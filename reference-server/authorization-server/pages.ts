@@ -87,6 +87,8 @@ export interface ConsentPageView {
   clientName: string;
   clientId: string;
   redirectHost: string;
+  /** CIMD §6 (phishing): the host of a URL client_id, shown beside the name the document claims. */
+  clientIdHost?: string;
   scopes: string[];
   resource: string;
   userName: string;
@@ -102,7 +104,12 @@ export function consentPage(view: ConsentPageView): Response {
 <p><strong>${escapeHtml(view.clientName)}</strong> wants to access a resource on your behalf.</p>
 <dl>
 <dt>Application</dt><dd>${escapeHtml(view.clientName)} <span class="note">(client_id <code>${escapeHtml(view.clientId)}</code>)</span></dd>
-<dt>You will be sent back to</dt><dd><code>${escapeHtml(view.redirectHost)}</code></dd>
+${
+  view.clientIdHost
+    ? `<dt>Published by</dt><dd><code>${escapeHtml(view.clientIdHost)}</code> <span class="note">(the application's name is its own claim; this host is where its metadata lives)</span></dd>
+`
+    : ''
+}<dt>You will be sent back to</dt><dd><code>${escapeHtml(view.redirectHost)}</code></dd>
 <dt>Resource</dt><dd><code>${escapeHtml(view.resource)}</code></dd>
 <dt>Requested scopes</dt><dd>${scopes}</dd>
 </dl>

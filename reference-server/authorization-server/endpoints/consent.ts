@@ -40,6 +40,9 @@ export async function handleConsentPage(ctx: IssuerContext, request: Request): P
     clientName: client.client_name ?? client.client_id,
     clientId: client.client_id,
     redirectHost: new URL(transaction.redirectUri).host || transaction.redirectUri,
+    ...(client.client_id.startsWith('https://') && URL.canParse(client.client_id)
+      ? { clientIdHost: new URL(client.client_id).host }
+      : {}),
     scopes: transaction.scope ? transaction.scope.split(' ') : [],
     resource: transaction.resource,
     userName: user?.name ?? sub,
