@@ -216,10 +216,33 @@ describe('registration and metadata for machine clients', () => {
     await tokenBody(await withAssertion(await signAssertion(claims, key)));
   });
 
+  it('authenticates a private_key_jwt client registered with a jwks_uri, with the keys fetched from it', async () => {
+    const key = await es256Signer('dcr-remote-key');
+    const jwksUri = 'https://keys.client.test/jwks';
+    const keyServer = await createTestServer({
+      fetch: async (input) =>
+        String(input) === jwksUri ? Response.json({ keys: [key.publicJwk] }) : new Response(null, { status: 404 }),
+    });
+    const response = await postJson(keyServer.handler, `${ISSUER}/register`, {
+      token_endpoint_auth_method: 'private_key_jwt',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      jwks_uri: jwksUri,
+    });
+    expect(response.status).toBe(201);
+    const { client_id } = (await response.json()) as { client_id: string };
+    const assertion = await signAssertion(assertionClaims({ iss: client_id, sub: client_id }), key);
+    const token = await postForm(keyServer.handler, `${ISSUER}/token`, {
+      grant_type: 'client_credentials',
+      client_assertion_type: CLIENT_ASSERTION_TYPE,
+      client_assertion: assertion,
+    });
+    expect(token.status).toBe(200);
+  });
+
   it.each([
     ['no jwks', {}],
     ['a private key in jwks', { jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'c' }] } }],
-    ['jwks_uri', { jwks_uri: 'https://client.example/jwks' }],
   ])('refuses private_key_jwt with %s', async (_name, extra) => {
     const response = await postJson(server.handler, `${ISSUER}/register`, {
       token_endpoint_auth_method: 'private_key_jwt',

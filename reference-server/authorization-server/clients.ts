@@ -7,8 +7,10 @@ import {
   type JWTPayload,
 } from 'jose';
 import { type Clock, epochSeconds } from '../../harness/clock.ts';
+import type { Fetch } from '../../harness/network/types.ts';
 import type { Defects } from '../defects.ts';
 import type { ClientRecord, Store, TokenEndpointAuthMethod } from '../store/index.ts';
+import { addressProblem, resolveWithDns } from './cimd/address.ts';
 import { OAuthError } from './errors.ts';
 import { constantTimeEqual, singleParam } from './http.ts';
 
@@ -219,6 +221,8 @@ export interface ClientAssertionOptions {
   /** The issuer identifier and the URL of the endpoint the assertion is sent to (RFC 7523 §3 item 3). */
   audiences: readonly string[];
   clock: Clock;
+  /** Fetches the keys of clients registered with a `jwks_uri` (RFC 7591 §2); without it only `jwks` is used. */
+  fetch?: Fetch;
 }
 
 /**
@@ -312,13 +316,41 @@ async function authenticateWithAssertion(
     throw invalidClient('client_id differs from the sub of the client assertion');
   }
   const client = await store.clients.get(clientId);
-  if (client?.token_endpoint_auth_method !== 'private_key_jwt' || !client.jwks) {
+  if (client?.token_endpoint_auth_method !== 'private_key_jwt' || !(client.jwks || client.jwks_uri)) {
     throw invalidClient(`client ${clientId} is not registered for private_key_jwt`);
   }
-  const claims = await verifiedClaims(assertion, client.jwks, defects);
+  const keys = client.jwks ?? (await registeredKeys(client.jwks_uri!, assertions.fetch));
+  const claims = await verifiedClaims(assertion, keys, defects);
   checkAssertionClaims(claims, clientId, assertions, defects);
   await checkAssertionNotReplayed(store, claims, clientId, epochSeconds(assertions.clock), defects);
   return { client, method: 'private_key_jwt' };
+}
+
+const JWKS_FETCH_TIMEOUT_MS = 5000;
+const JWKS_MAX_BYTES = 64 * 1024;
+
+/** RFC 7591 §2 `jwks_uri`: the client's key set, fetched at each use (bounded in time and size). */
+async function registeredKeys(jwksUri: string, fetch: Fetch | undefined): Promise<JSONWebKeySet> {
+  if (!fetch) throw invalidClient('keys registered by jwks_uri cannot be fetched here');
+  // The URL is the client's choice: the same special-use address rule as for metadata documents (SSRF).
+  const blocked = URL.canParse(jwksUri)
+    ? await addressProblem(new URL(jwksUri), { allowHosts: [], resolve: resolveWithDns, unchecked: false })
+    : 'not a URL';
+  if (blocked) throw invalidClient(`the client's jwks_uri ${jwksUri} is not fetched: ${blocked}`);
+  try {
+    const response = await fetch(jwksUri, {
+      headers: { accept: 'application/json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(JWKS_FETCH_TIMEOUT_MS),
+    });
+    const text = await response.text();
+    if (response.status !== 200 || text.length > JWKS_MAX_BYTES) throw new Error(`HTTP ${response.status}`);
+    const parsed = JSON.parse(text) as { keys?: unknown };
+    if (!Array.isArray(parsed.keys)) throw new Error('no "keys" array');
+    return parsed as JSONWebKeySet;
+  } catch (error) {
+    throw invalidClient(`the client's jwks_uri ${jwksUri} did not give a key set (${(error as Error).message})`);
+  }
 }
 
 function unverifiedClaims(assertion: string): JWTPayload {

@@ -27,7 +27,7 @@ export async function handleToken(ctx: IssuerContext, request: Request): Promise
       store: ctx.store,
       defects: ctx.defects,
       realm: ctx.issuer,
-      assertions: { audiences: [ctx.issuer, ctx.endpoint('token')], clock: ctx.clock },
+      assertions: { audiences: [ctx.issuer, ctx.endpoint('token')], clock: ctx.clock, fetch: ctx.fetch },
     });
     const grantType = singleParam(form, 'grant_type');
     if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
