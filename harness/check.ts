@@ -10,6 +10,7 @@ export type Need =
   | 'resource' // an MCP server URL is known
   | 'authorization-server' // an AS is known (from the target or discovered through PRM)
   | 'dcr' // the AS advertises a registration_endpoint
+  | 'cimd' // the harness hosts Client ID Metadata Documents and the AS advertises client_id_metadata_document_supported
   | 'authorization-code' // the AS offers the authorization code flow and the harness can drive a login
   | 'confidential-client' // a confidential client is declared or can be registered
   | 'second-client' // a second client can be registered or is declared

@@ -1,6 +1,7 @@
 import type { EnterpriseIdp } from '../mocks/idps/enterprise/index.ts';
 import type { WorkloadIssuer } from '../mocks/idps/workload/index.ts';
 import { BlockedError, CheckFailure, CheckSkipped, type Need } from './check.ts';
+import type { CimdHost } from './cimd/host.ts';
 import type { ManualClock } from './clock.ts';
 import { Discovery } from './discovery.ts';
 import type { DownstreamObserver } from './downstream.ts';
@@ -43,6 +44,8 @@ export interface CheckContext {
   enterpriseIdp(): EnterpriseIdp;
   /** The inbox where the target's approval mails (CIBA) arrive. */
   mailbox(): MailboxReader;
+  /** The host serving Client ID Metadata Documents (and canaries) for the target's AS to fetch. */
+  cimd(): CimdHost;
 }
 
 export function createContext(session: Session): CheckContext {
@@ -85,6 +88,11 @@ export function createContext(session: Session): CheckContext {
       return session.sut.enterpriseIdp;
     },
     mailbox: () => mailboxReader(session.target, session.sut.network.fetch),
+    cimd() {
+      if (!session.sut.cimd)
+        throw new CheckSkipped('the target declares no "cimd.host" for Client ID Metadata Documents');
+      return session.sut.cimd;
+    },
   };
 }
 
@@ -123,6 +131,14 @@ async function assertNeed(ctx: CheckContext, need: Need): Promise<void> {
     case 'dcr':
       await ctx.discovery.endpoint('registration_endpoint');
       return;
+    case 'cimd': {
+      ctx.cimd();
+      const { metadata } = await ctx.discovery.authorizationServerMetadata();
+      if (metadata.client_id_metadata_document_supported !== true) {
+        ctx.skip('the AS does not advertise client_id_metadata_document_supported: true');
+      }
+      return;
+    }
     case 'authorization-code': {
       const { metadata } = await ctx.discovery.authorizationServerMetadata();
       await ctx.discovery.endpoint('authorization_endpoint');

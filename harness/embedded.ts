@@ -2,6 +2,7 @@ import { createEnterpriseIdp } from '../mocks/idps/enterprise/index.ts';
 import { createWorkloadIssuer } from '../mocks/idps/workload/index.ts';
 import type { Defect } from '../reference-server/defects.ts';
 import { createReferenceSystem, REFERENCE_USERS } from '../reference-server/system.ts';
+import { createCimdHost } from './cimd/host.ts';
 import { ManualClock } from './clock.ts';
 import { createDownstreamObserver } from './downstream.ts';
 import { autoLoginDriver } from './login/auto.ts';
@@ -22,6 +23,8 @@ export const EMBEDDED_TOKEN_LAB = 'https://token-lab.reference.test';
 export const EMBEDDED_DOWNSTREAM = 'https://downstream.reference.test/api';
 export const EMBEDDED_WORKLOAD_ISSUER = 'https://workload.reference.test';
 export const EMBEDDED_ENTERPRISE_IDP = 'https://idp.enterprise.test';
+/** Where the harness hosts Client ID Metadata Documents in memory (canaries sit on special-use IP addresses). */
+export const EMBEDDED_CIMD_HOST = 'https://cimd.conformance.test';
 /** The per-issuer rule the reference RS applies to the token lab (seed 003: trust frameworks demand an assurance level). */
 export const EMBEDDED_LAB_CLAIMS = { acr: 'urn:mcp-auth-conformance:loa:2' };
 
@@ -62,6 +65,14 @@ export async function embeddedSystemUnderTest(options: EmbeddedOptions = {}): Pr
   network.mount(EMBEDDED_DOWNSTREAM, downstream.handler);
   network.mount(EMBEDDED_WORKLOAD_ISSUER, workloadIssuer.handler);
   network.mount(EMBEDDED_ENTERPRISE_IDP, enterpriseIdp.handler);
+  const cimd = createCimdHost({
+    origin: EMBEDDED_CIMD_HOST,
+    redirectUri: system.clients.public.redirect_uri,
+    observesCanaries: true,
+    now: () => clock.now(),
+  });
+  network.mount(cimd.origin, cimd.handler);
+  for (const canary of Object.values(cimd.canaryOrigins)) network.mount(canary, cimd.canaryHandler);
   const target = parseTargetFile({
     name: options.tenant ? `reference system (tenant ${options.tenant})` : 'reference system (embedded)',
     resource: system.resource,
@@ -93,6 +104,7 @@ export async function embeddedSystemUnderTest(options: EmbeddedOptions = {}): Pr
     downstream,
     workloadIssuer,
     enterpriseIdp,
+    cimd,
     login: autoLoginDriver({ network }),
     close: async () => {},
   };

@@ -1,5 +1,7 @@
+import { resolve } from 'node:path';
 import { createEnterpriseIdp, type EnterpriseIdp } from '../mocks/idps/enterprise/index.ts';
 import { createWorkloadIssuer, type WorkloadIssuer } from '../mocks/idps/workload/index.ts';
+import { type CimdHost, createCimdHost } from './cimd/host.ts';
 import { systemClock } from './clock.ts';
 import { createDownstreamObserver, type DownstreamObserver, serveDownstreamObserver } from './downstream.ts';
 import { autoLoginDriver } from './login/auto.ts';
@@ -30,6 +32,7 @@ export async function externalSystemUnderTest(target: TargetFile): Promise<Syste
     const downstream = await servedDownstream(target, closers);
     const workloadIssuer = await servedWorkloadIssuer(target, closers);
     const enterpriseIdp = await servedEnterpriseIdp(target, closers);
+    const cimd = await servedCimdHost(target, closers);
     return {
       target,
       network,
@@ -38,6 +41,7 @@ export async function externalSystemUnderTest(target: TargetFile): Promise<Syste
       ...(downstream ? { downstream } : {}),
       ...(workloadIssuer ? { workloadIssuer } : {}),
       ...(enterpriseIdp ? { enterpriseIdp } : {}),
+      ...(cimd ? { cimd } : {}),
       close: closeAll,
     };
   } catch (error) {
@@ -119,6 +123,25 @@ async function servedEnterpriseIdp(
   });
   await serveDeclared(idp.handler, issuer, 'enterpriseIdp.issuer', closers);
   return idp;
+}
+
+/**
+ * Client ID Metadata Documents over https at the target's `cimd.host`, certified by the test CA at `cimd.caFile`.
+ * Canary addresses are not served: on an external target the harness sees only that the AS refused them.
+ */
+async function servedCimdHost(target: TargetFile, closers: Array<() => Promise<void>>): Promise<CimdHost | undefined> {
+  if (!target.cimd) return undefined;
+  const caFile = resolve(target.cimd.caFile);
+  const host = createCimdHost({
+    origin: target.cimd.host,
+    redirectUri: target.redirectUri,
+    observesCanaries: false,
+    caFile,
+  });
+  const { serveOverHttpsOnLoopback } = await import('./cimd/serve.ts');
+  const served = await serveOverHttpsOnLoopback(host.handler, { port: Number(new URL(target.cimd.host).port), caFile });
+  closers.push(() => served.close());
+  return host;
 }
 
 export function declaredHosts(target: TargetFile): string[] {

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EnterpriseIdp } from '../mocks/idps/enterprise/index.ts';
 import type { WorkloadIssuer } from '../mocks/idps/workload/index.ts';
 import { BlockedError, CheckFailure, CheckSkipped } from './check.ts';
+import type { CimdHost } from './cimd/host.ts';
 import type { ManualClock } from './clock.ts';
 import type { DownstreamObserver } from './downstream.ts';
 import type { LoginDriver } from './login/types.ts';
@@ -27,6 +28,8 @@ export interface SystemUnderTest {
   workloadIssuer?: WorkloadIssuer;
   /** The enterprise IdP the harness serves (target `enterpriseIdp`). */
   enterpriseIdp?: EnterpriseIdp;
+  /** The Client ID Metadata Document host the harness serves (target `cimd`). */
+  cimd?: CimdHost;
   close(): Promise<void>;
 }
 

@@ -34,6 +34,23 @@ const machineClient = z.strictObject({
   token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
 });
 
+/** Where the harness serves Client ID Metadata Documents: https on 127.0.0.1 (or localhost) at an explicit port. */
+const cimdHostUrl = z.string({ error: 'must be a string holding https://127.0.0.1:PORT' }).refine(
+  (value) => {
+    const url = URL.canParse(value) ? new URL(value) : undefined;
+    return (
+      url?.protocol === 'https:' &&
+      (url.hostname === '127.0.0.1' || url.hostname === 'localhost') &&
+      url.port !== '' &&
+      `${url.origin}` === value.replace(/\/$/, '')
+    );
+  },
+  {
+    error: (issue) =>
+      `must be https://127.0.0.1:PORT or https://localhost:PORT, an origin the harness serves on loopback (got ${JSON.stringify(issue.input)})`,
+  },
+);
+
 const browserStep = z.union([
   z.strictObject({ fill: z.string().min(1), value: z.string(), optional: z.boolean().optional() }),
   z.strictObject({ click: z.string().min(1), optional: z.boolean().optional() }),
@@ -126,6 +143,17 @@ export const targetFileSchema = z
     enterpriseIdp: z.strictObject({ issuer: httpUrl }).optional(),
     /** CIBA: the user's login hint, and an inbox (GET ?to=<login hint> → {messages}) where approval links arrive. */
     ciba: z.strictObject({ loginHint: z.string().min(1), mailbox: httpUrl.optional() }).optional(),
+    /**
+     * Client ID Metadata Documents: the harness serves them over https at `host` during the run, with a certificate from
+     * the test CA at `caFile` (created with its key `<caFile>.key` when absent). The AS must trust that CA and may fetch
+     * from this host although it is loopback (its SSRF allow-list), and from nowhere else special.
+     */
+    cimd: z
+      .strictObject({
+        host: cimdHostUrl,
+        caFile: z.string().min(1).default('.mcp-auth-conformance/cimd-test-ca.pem'),
+      })
+      .optional(),
     suites: z.array(z.enum(SUITE_NAMES)).optional(),
   })
   .refine((target) => target.resource !== undefined || target.issuer !== undefined, {

@@ -97,7 +97,7 @@ function validateAuthorizationRequest(
   const responseType = checkResponseType(ctx, client, singleParam(params, 'response_type'));
   const pkce = responseType === 'code' ? checkPkce(ctx, client, params) : {};
   const resource = checkResource(ctx, params.getAll('resource'));
-  const scope = checkAuthorizationScope(ctx, resource, singleParam(params, 'scope'));
+  const scope = checkRegisteredScope(client, checkAuthorizationScope(ctx, resource, singleParam(params, 'scope')));
   const loginHint = singleParam(params, 'login_hint');
   return {
     clientId: client.client_id,
@@ -107,6 +107,17 @@ function validateAuthorizationRequest(
     scope,
     ...(loginHint ? { loginHint } : {}),
   };
+}
+
+/** RFC 7591 §2 `scope`: a client that registered its scopes may ask for those only (offline_access aside). */
+function checkRegisteredScope(client: ClientRecord, scope: string): string {
+  if (client.scope === undefined) return scope;
+  const allowed = new Set(scopeItems(client.scope));
+  const beyond = scopeItems(scope).filter((item) => item !== OFFLINE_ACCESS && !allowed.has(item));
+  if (beyond.length > 0) {
+    throw new OAuthError('invalid_scope', `client ${client.client_id} did not register the scope ${beyond.join(' ')}`);
+  }
+  return scope;
 }
 
 /** OAuth 2.1 §4.1.1: response_type is required and `code` is the only one; the implicit grant is gone (§10.1). */
