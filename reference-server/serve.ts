@@ -17,6 +17,9 @@ export interface ServeOptions {
   workloadIssuer?: string;
   /** An enterprise IdP whose ID-JAGs the enterprise client may redeem (e.g. the harness's, on loopback). */
   enterpriseIdp?: string;
+  /** Client ID Metadata Documents from loopback https hosts (e.g. the harness's): the hosts and the CA (PEM). */
+  cimdAllowHosts?: string[];
+  cimdCa?: string;
 }
 
 export interface ServedReferenceSystem {
@@ -52,6 +55,8 @@ export async function serveReferenceSystem(options: ServeOptions = {}): Promise<
     origins: { as: as.served.origin, mcp: mcp.served.origin, mail: mail.served.origin },
     ...(options.workloadIssuer ? { workloadIssuer: options.workloadIssuer } : {}),
     ...(options.enterpriseIdp ? { enterpriseIdp: options.enterpriseIdp } : {}),
+    ...(options.cimdAllowHosts ? { cimdAllowHosts: options.cimdAllowHosts } : {}),
+    ...(options.cimdCa ? { cimdCa: options.cimdCa } : {}),
     ...(options.extraTrustedIssuers ? { extraTrustedIssuers: options.extraTrustedIssuers } : {}),
     ...(options.downstream ? { downstream: options.downstream } : {}),
     ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),

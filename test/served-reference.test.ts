@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreateTestCa } from '../harness/cimd/test-ca.ts';
 import { EMBEDDED_LAB_CLAIMS } from '../harness/embedded.ts';
 import { findChromium } from '../harness/login/chromium.ts';
 import { freeLoopbackPorts } from '../harness/network/serve.ts';
@@ -16,10 +20,15 @@ import { REFERENCE_M2M_CLIENT, REFERENCE_USERS } from '../reference-server/syste
  */
 describe.skipIf(!findChromium())('the served reference system, through a target file and a real browser', () => {
   let served: ServedReferenceSystem;
+  let caDirectory: string | undefined;
   let result: RunResult;
 
   beforeAll(async () => {
-    const [labPort, downstreamPort, workloadPort, idpPort] = await freeLoopbackPorts(4);
+    const [labPort, downstreamPort, workloadPort, idpPort, cimdPort] = await freeLoopbackPorts(5);
+    // The CIMD host serves https with a test CA the AS is told to trust, as an operator would configure it.
+    caDirectory = await mkdtemp(join(tmpdir(), 'cimd-ca-'));
+    const cimd = { host: `https://127.0.0.1:${cimdPort}`, caFile: join(caDirectory, 'ca.pem') };
+    const { ca } = await loadOrCreateTestCa(cimd.caFile);
     const tokenLab = { issuer: `http://127.0.0.1:${labPort}/lab`, requiredClaims: EMBEDDED_LAB_CLAIMS };
     const downstream = { url: `http://127.0.0.1:${downstreamPort}/api`, tool: 'downstream_report' };
     const workloadIssuer = { issuer: `http://127.0.0.1:${workloadPort}` };
@@ -30,6 +39,8 @@ describe.skipIf(!findChromium())('the served reference system, through a target 
       downstream: { url: downstream.url },
       workloadIssuer: workloadIssuer.issuer,
       enterpriseIdp: enterpriseIdp.issuer,
+      cimdAllowHosts: [new URL(cimd.host).host],
+      cimdCa: ca.certificatePem,
     });
     const alice = REFERENCE_USERS[0]!;
     const target = parseTargetFile({
@@ -50,6 +61,7 @@ describe.skipIf(!findChromium())('the served reference system, through a target 
       workloadIssuer,
       enterpriseIdp,
       ciba: { loginHint: alice.email, mailbox: served.urls.mailbox },
+      cimd,
       tools: { basic: 'echo', elevated: 'admin_reset' },
       alternateResource: `${new URL(served.urls.resource).origin}/other`,
       user: { username: alice.username, password: alice.password },
@@ -68,6 +80,7 @@ describe.skipIf(!findChromium())('the served reference system, through a target 
 
   afterAll(async () => {
     await served?.close();
+    if (caDirectory) await rm(caDirectory, { recursive: true, force: true });
   });
 
   it('passes every check; only clock-bound checks skip', () => {
