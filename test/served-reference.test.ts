@@ -95,6 +95,7 @@ describe.skipIf(!findChromium())('the served reference system, through a target 
       'grants.introspection-expired-token-inactive',
       'grants.introspection-inactive-no-claims',
       'grants.refresh-token-expires',
+      'registration.cimd-cache-expires',
       'resource-server.rejects-expired',
     ]);
   });

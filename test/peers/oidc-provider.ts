@@ -8,6 +8,7 @@ import { systemClock } from '../../harness/clock.ts';
 import { serveOnLoopback } from '../../harness/network/serve.ts';
 import type { FetchHandler } from '../../harness/network/types.ts';
 import type { TargetFileInput } from '../../harness/target.ts';
+import { fetchTrustingCa } from '../../reference-server/authorization-server/cimd/https-with-ca.ts';
 import { createResourceServer } from '../../reference-server/resource-server/index.ts';
 import { REFERENCE_SCOPES } from '../../reference-server/system.ts';
 import { cibaDevice } from './oidc-provider-ciba.ts';
@@ -49,8 +50,15 @@ const TTL = {
  * client registration, RFC 8707 resource indicators with JWT access tokens for one resource, PKCE (required for public
  * clients, its default), introspection, revocation, and its built-in development login/consent pages.
  */
+/** Client ID Metadata Documents from the harness's https host on loopback, whose test CA the provider trusts. */
+export interface PeerCimdHost {
+  /** `https://127.0.0.1:PORT` */
+  host: string;
+  caPem: string;
+}
+
 export async function startOidcProvider(
-  options: { resource?: string; mcpServer?: boolean } = {},
+  options: { resource?: string; mcpServer?: boolean; cimd?: PeerCimdHost } = {},
 ): Promise<OidcProviderPeer> {
   const server = createServer();
   const port = await listenOnLoopback(server);
@@ -93,11 +101,15 @@ export async function startOidcProvider(
       },
     ],
     findAccount: (_ctx: unknown, sub: string): Account => ({ accountId: sub, claims: () => ({ sub }) }),
+    ...(options.cimd ? { fetch: cimdAwareFetch(options.cimd) } : {}),
     features: {
       clientCredentials: { enabled: true },
+      ...(options.cimd ? { clientIdMetadataDocument: { enabled: true, ack: 'draft-02' } } : {}),
       ciba: device.features,
       devInteractions: { enabled: true },
       registration: { enabled: true },
+      // RFC 7592: read, update and delete with the registration access token.
+      registrationManagement: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },
       resourceIndicators: resourceIndicators(resource),
@@ -173,7 +185,10 @@ async function signingKey(): Promise<JWK> {
  * A target file for the peer: the harness registers its own clients (DCR) and logs in through the provider's
  * development pages (any login and password are accepted there).
  */
-export function oidcProviderTarget(peer: Pick<OidcProviderPeer, 'issuer' | 'resource' | 'mcpServer'>): TargetFileInput {
+export function oidcProviderTarget(
+  peer: Pick<OidcProviderPeer, 'issuer' | 'resource' | 'mcpServer'>,
+  cimd?: { host: string; caFile: string },
+): TargetFileInput {
   return {
     name: peer.mcpServer ? 'node-oidc-provider + reference MCP server' : 'node-oidc-provider',
     issuer: peer.issuer,
@@ -197,8 +212,20 @@ export function oidcProviderTarget(peer: Pick<OidcProviderPeer, 'issuer' | 'reso
     },
     clients: { m2m: PEER_M2M_CLIENT, ciba: PEER_CIBA_CLIENT },
     ciba: { loginHint: CIBA_USER.loginHint, mailbox: `${peer.issuer}/messages` },
+    ...(cimd ? { cimd } : {}),
     suites: ['discovery', 'registration', 'pkce', 'authorization-code', 'grants'],
   };
+}
+
+/**
+ * The provider's outbound fetch (its `fetch` setting): requests to the harness's CIMD host go over https trusting the
+ * test CA — the operator's allow-list for a loopback test rig; every other request keeps the library's fetch and its
+ * special-use address protection.
+ */
+function cimdAwareFetch({ host, caPem }: PeerCimdHost) {
+  const trusting = fetchTrustingCa(caPem);
+  return (url: string | URL, init?: RequestInit) =>
+    String(url).startsWith(`${host}/`) ? trusting(url, init) : globalThis.fetch(url, init);
 }
 
 function listenOnLoopback(server: Server): Promise<number> {
