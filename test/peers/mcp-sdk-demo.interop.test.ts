@@ -5,6 +5,9 @@ import { runConformance } from '../../harness/run.ts';
 import { parseTargetFile, type TargetFileInput } from '../../harness/target.ts';
 import { renderMarkdown } from '../../reports/markdown.ts';
 import { redact } from '../../reports/redact.ts';
+import { SUITES } from '../../suites/index.ts';
+import { cimdChecks } from '../../suites/registration/cimd.ts';
+import { dcrManagementChecks } from '../../suites/registration/dcr-management.ts';
 import { type McpSdkDemoPeer, mcpSdkDemoPath, mcpSdkDemoTarget, startMcpSdkDemo } from './mcp-sdk-demo.ts';
 
 /**
@@ -51,6 +54,14 @@ const LENIENT_DEVIATIONS: Record<string, string> = {
 /** The demo's own request limits (per client address): 20 registrations an hour, 50 token requests per 15 min. */
 const TOO_MANY_REQUESTS = 429;
 
+/**
+ * The dcr and cimd check groups register about thirty more clients, beyond the demo's 20 registrations an hour, so
+ * they are left out here (see reports/examples/mcp-sdk-demo.analysis.md); every other check of the suites runs.
+ */
+const WITHIN_RATE_LIMITS = SUITES.flatMap((suite) => suite.checks)
+  .map((check) => check.id)
+  .filter((id) => !new Set([...dcrManagementChecks, ...cimdChecks].map((check) => check.id)).has(id));
+
 interface DemoRun {
   title: string;
   strict: boolean;
@@ -88,7 +99,7 @@ for (const run of RUNS) {
       peer = await startMcpSdkDemo({ strict: run.strict });
       const alternateResource = run.target.alternateResource && `${new URL(peer.resource).origin}/other-mcp`;
       const target = mcpSdkDemoTarget(peer, { ...run.target, ...(alternateResource ? { alternateResource } : {}) });
-      result = await runConformance({ target: parseTargetFile(target) });
+      result = await runConformance({ target: parseTargetFile(target), checks: WITHIN_RATE_LIMITS });
     }, 60_000);
 
     afterAll(async () => {
