@@ -13,6 +13,7 @@ import type { ClientRecord, Store, TokenEndpointAuthMethod } from '../store/inde
 import { addressProblem, resolveWithDns } from './cimd/address.ts';
 import { OAuthError } from './errors.ts';
 import { constantTimeEqual, singleParam } from './http.ts';
+import { fetchKeySet } from './outbound.ts';
 
 export interface PreRegisteredClient {
   client_id: string;
@@ -326,9 +327,6 @@ async function authenticateWithAssertion(
   return { client, method: 'private_key_jwt' };
 }
 
-const JWKS_FETCH_TIMEOUT_MS = 5000;
-const JWKS_MAX_BYTES = 64 * 1024;
-
 /** RFC 7591 §2 `jwks_uri`: the client's key set, fetched at each use (bounded in time and size). */
 async function registeredKeys(jwksUri: string, fetch: Fetch | undefined): Promise<JSONWebKeySet> {
   if (!fetch) throw invalidClient('keys registered by jwks_uri cannot be fetched here');
@@ -337,20 +335,9 @@ async function registeredKeys(jwksUri: string, fetch: Fetch | undefined): Promis
     ? await addressProblem(new URL(jwksUri), { allowHosts: [], resolve: resolveWithDns, unchecked: false })
     : 'not a URL';
   if (blocked) throw invalidClient(`the client's jwks_uri ${jwksUri} is not fetched: ${blocked}`);
-  try {
-    const response = await fetch(jwksUri, {
-      headers: { accept: 'application/json' },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(JWKS_FETCH_TIMEOUT_MS),
-    });
-    const text = await response.text();
-    if (response.status !== 200 || text.length > JWKS_MAX_BYTES) throw new Error(`HTTP ${response.status}`);
-    const parsed = JSON.parse(text) as { keys?: unknown };
-    if (!Array.isArray(parsed.keys)) throw new Error('no "keys" array');
-    return parsed as JSONWebKeySet;
-  } catch (error) {
-    throw invalidClient(`the client's jwks_uri ${jwksUri} did not give a key set (${(error as Error).message})`);
-  }
+  return fetchKeySet(fetch, jwksUri).catch((thrown: unknown) => {
+    throw invalidClient(`the client's jwks_uri gave no key set (${(thrown as Error).message})`);
+  });
 }
 
 function unverifiedClaims(assertion: string): JWTPayload {

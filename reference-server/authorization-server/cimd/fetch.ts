@@ -3,6 +3,7 @@
  * `maxBytes` read from the wire (whatever Content-Length claims), within `timeoutMs`.
  */
 import type { Fetch } from '../../../harness/network/types.ts';
+import { readCappedBytes } from '../http.ts';
 import { addressProblem, type HostPolicy } from './address.ts';
 
 /** Why a document (or a key set it points to) was not accepted; the client stays unknown. */
@@ -43,21 +44,9 @@ async function readCapped(response: Response, maxBytes: number): Promise<string>
     await response.body?.cancel();
     throw new DocumentRejected(`the document declares ${declared} bytes; at most ${maxBytes} are accepted`);
   }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new DocumentRejected(`the document is larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  const bytes = await readCappedBytes(response.body, maxBytes);
+  if (bytes === undefined) throw new DocumentRejected(`the document is larger than ${maxBytes} bytes`);
+  return new TextDecoder().decode(bytes);
 }
 
 function parseJson(text: string): unknown {

@@ -19,12 +19,12 @@ import {
   type ProtectedHeaderParameters,
 } from 'jose';
 import { epochSeconds } from '../../../harness/clock.ts';
-import type { Store } from '../../store/index.ts';
 import type { AuthenticatedClient } from '../clients.ts';
 import type { EnterpriseIdpTrust, IssuerContext, RegisteredResource } from '../context.ts';
 import { canonicalResource, checkResource, checkScope } from '../endpoints/authorize.ts';
 import { jsonResponse, OAuthError } from '../errors.ts';
 import { randomToken, singleParam } from '../http.ts';
+import { cachedKeySet, fetchKeySet, rememberedJwksUri } from '../outbound.ts';
 import { issueAccessToken } from '../tokens.ts';
 import { issueRefreshToken, tokenEndpointResponse } from './refresh-token.ts';
 
@@ -40,8 +40,6 @@ export const ID_JAG_CLOCK_SKEW_SECONDS = 60;
  * requested `kid` no other fetch is made (so forged `kid`s cannot make this server hammer the IdP). */
 const KEYS_MAX_AGE_MS = 10 * 60_000;
 const FRUITLESS_REFETCH_COOLDOWN_MS = 30_000;
-const IDP_FETCH_TIMEOUT_MS = 5_000;
-const IDP_DOCUMENT_MAX_BYTES = 64 * 1024;
 
 /**
  * ID-JAG §7.2 (EMA-AS-META): announced only when an IdP is trusted; jwt-bearer is in grant_types_supported already.
@@ -299,110 +297,24 @@ async function issueTokens(
 
 // ── The IdP's keys: from its JWKS, cached, fetched again for an unknown `kid` (key rotation) ─────────────────────
 
-interface CachedKeys {
-  jwksUri: string;
-  keys: JSONWebKeySet;
-  fetchedAt: number;
-  /** When a refetch last failed to find the `kid` it was made for. */
-  fruitlessAt?: number;
-}
-
-const keyCaches = new WeakMap<Store, Map<string, CachedKeys>>();
-
-function keyCache(ctx: IssuerContext): Map<string, CachedKeys> {
-  let cache = keyCaches.get(ctx.store);
-  if (!cache) {
-    cache = new Map();
-    keyCaches.set(ctx.store, cache);
-  }
-  return cache;
-}
-
-function hasKey(keys: JSONWebKeySet, kid: string | undefined): boolean {
-  return kid === undefined || keys.keys.some((key) => key.kid === kid);
-}
-
 /**
  * EMA-AS-SIG: the IdP's published keys. Cached per IdP; fetched again when they are old, or when the `kid` is unknown
  * (the IdP rotated its key), at most once per cooldown while such refetches find nothing.
  */
 async function idpKeys(ctx: IssuerContext, idp: EnterpriseIdpTrust, kid: string | undefined): Promise<JSONWebKeySet> {
-  const cache = keyCache(ctx);
-  const cached = cache.get(idp.issuer);
-  const now = ctx.clock.now();
-  if (cached && ctx.defects.has('id-jag-keys-never-refetched')) return cached.keys;
-  if (cached && now - cached.fetchedAt < KEYS_MAX_AGE_MS) {
-    if (hasKey(cached.keys, kid)) return cached.keys;
-    if (cached.fruitlessAt !== undefined && now - cached.fruitlessAt < FRUITLESS_REFETCH_COOLDOWN_MS) {
-      return cached.keys;
-    }
-  }
-  const jwksUri = cached?.jwksUri ?? idp.jwks_uri ?? (await discoveredJwksUri(ctx, idp.issuer));
-  const keys = await fetchKeySet(ctx, jwksUri);
-  cache.set(idp.issuer, { jwksUri, keys, fetchedAt: now, ...(hasKey(keys, kid) ? {} : { fruitlessAt: now }) });
-  return keys;
-}
-
-async function fetchKeySet(ctx: IssuerContext, jwksUri: string): Promise<JSONWebKeySet> {
-  const document = await fetchJson(ctx, jwksUri);
-  if (!Array.isArray(document?.keys)) throw invalidGrant(`the IdP key set at ${jwksUri} has no "keys" array`);
-  return { keys: document.keys } as JSONWebKeySet;
-}
-
-/** RFC 8414 §3.1 (path inserted), then OpenID Connect Discovery §4: the IdP's metadata names its `jwks_uri`. */
-async function discoveredJwksUri(ctx: IssuerContext, issuer: string): Promise<string> {
-  const url = new URL(issuer);
-  const path = url.pathname.replace(/\/$/, '');
-  const candidates = [
-    `${url.origin}/.well-known/oauth-authorization-server${path}`,
-    `${url.origin}${path}/.well-known/openid-configuration`,
-  ];
-  for (const candidate of candidates) {
-    const metadata = await fetchJson(ctx, candidate).catch(() => undefined);
-    if (metadata?.issuer !== issuer) continue;
-    if (typeof metadata.jwks_uri === 'string') return metadata.jwks_uri;
-  }
-  throw invalidGrant(`the keys of ${issuer} could not be found (no metadata with its issuer and a jwks_uri)`);
-}
-
-/** A JSON object from a trusted IdP, with a timeout and a size cap so a slow or huge answer cannot stall the server. */
-async function fetchJson(ctx: IssuerContext, url: string): Promise<Record<string, unknown> | undefined> {
-  let text: string;
+  const load = async () =>
+    fetchKeySet(ctx.fetch, idp.jwks_uri ?? (await rememberedJwksUri(ctx.store, ctx.fetch, idp.issuer)));
   try {
-    const response = await ctx.fetch(url, {
-      headers: { accept: 'application/json' },
-      signal: AbortSignal.timeout(IDP_FETCH_TIMEOUT_MS),
+    return await cachedKeySet(ctx.store, `id-jag ${idp.issuer}`, {
+      now: ctx.clock.now(),
+      kid,
+      load,
+      maxAgeMs: KEYS_MAX_AGE_MS,
+      cooldownMs: FRUITLESS_REFETCH_COOLDOWN_MS,
+      neverRefetch: ctx.defects.has('id-jag-keys-never-refetched'),
     });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    text = await cappedText(response, IDP_DOCUMENT_MAX_BYTES);
   } catch (thrown) {
     if (thrown instanceof OAuthError) throw thrown;
-    throw invalidGrant(`${url} could not be fetched (${thrown instanceof Error ? thrown.message : 'error'})`);
+    throw invalidGrant(`the keys of ${idp.issuer} could not be loaded: ${(thrown as Error).message}`);
   }
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    throw invalidGrant(`${url} did not answer JSON`);
-  }
-}
-
-async function cappedText(response: Response, limit: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw invalidGrant(`an IdP document exceeded ${limit / 1024} KiB`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -9,7 +9,7 @@
  * one account here, as the seed's "login id field" does), else the JWT's own `sub`. No refresh token is issued: the
  * workload presents a fresh platform token instead.
  */
-import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, type JSONWebKeySet } from 'jose';
+import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors } from 'jose';
 import { epochSeconds } from '../../../harness/clock.ts';
 import type { ClientRecord, TrustedIssuerConfig } from '../../store/index.ts';
 import type { AuthenticatedClient } from '../clients.ts';
@@ -17,6 +17,7 @@ import type { IssuerContext } from '../context.ts';
 import { checkResource, checkScope } from '../endpoints/authorize.ts';
 import { OAuthError } from '../errors.ts';
 import { randomToken, singleParam } from '../http.ts';
+import { cachedKeySet, fetchJsonObject, fetchKeySet, rememberedJwksUri } from '../outbound.ts';
 import { issueAccessToken } from '../tokens.ts';
 import { JWT_BEARER_GRANT } from './assertion.ts';
 import { issueRefreshToken, tokenEndpointResponse } from './refresh-token.ts';
@@ -39,11 +40,9 @@ export const ASYMMETRIC_ALGORITHMS = [
 const CLOCK_SKEW_SECONDS = 30;
 /** RFC 7523 §3 item 6: an `iat` further back than this is refused, whatever its `exp` says. */
 const MAX_ASSERTION_AGE_SECONDS = 24 * 60 * 60;
-/** Outbound calls to an issuer (metadata, JWKS, userinfo) are bounded in time and size. */
-const OUTBOUND_TIMEOUT_MS = 5_000;
-const OUTBOUND_MAX_BYTES = 64 * 1024;
-/** Issuer keys are reused this long; an unknown `kid` refetches them sooner (key rotation). */
+/** Issuer keys are reused this long; an unknown `kid` refetches them sooner (key rotation), once per cooldown. */
 const KEYS_TTL_MS = 10 * 60_000;
+const REFETCH_COOLDOWN_MS = 30_000;
 
 interface AssertionClaims {
   iss: string;
@@ -136,20 +135,17 @@ async function verifySignature(ctx: IssuerContext, trust: TrustedIssuerConfig, a
     throw invalidGrant(ctx, `assertions from ${trust.issuer} must be signed with ${accepted.join(', ')}, not ${alg}`);
   }
   if (ctx.defects.has('jwt-bearer-signature-unchecked')) return;
-  const verifyWith = async (jwks: JSONWebKeySet) => {
-    await compactVerify(assertion, createLocalJWKSet(jwks), { algorithms: accepted });
-  };
-  const cached = await issuerKeys(ctx, trust, { refresh: false });
+  const keys = await issuerKeys(ctx, trust, headerKid(assertion));
   try {
-    await verifyWith(cached.jwks);
+    await compactVerify(assertion, createLocalJWKSet(keys), { algorithms: accepted });
   } catch (thrown) {
-    if (!(thrown instanceof errors.JWKSNoMatchingKey)) throw signatureFailure(ctx, trust, thrown);
-    // The issuer may have rotated its keys since they were cached: fetch them once more.
-    const refreshed = await issuerKeys(ctx, trust, { refresh: true });
-    await verifyWith(refreshed.jwks).catch((again: unknown) => {
-      throw signatureFailure(ctx, trust, again);
-    });
+    throw signatureFailure(ctx, trust, thrown);
   }
+}
+
+function headerKid(assertion: string): string | undefined {
+  const { kid } = decodeProtectedHeader(assertion);
+  return typeof kid === 'string' ? kid : undefined;
 }
 
 function headerAlgorithm(ctx: IssuerContext, assertion: string): string {
@@ -176,107 +172,29 @@ function signatureFailure(ctx: IssuerContext, trust: TrustedIssuerConfig, thrown
   return invalidGrant(ctx, `the assertion signature does not verify with the keys of ${trust.issuer}`);
 }
 
-interface CachedKeys {
-  jwks: JSONWebKeySet;
-  fetchedAt: number;
-}
-
-/** Per server (its store), per issuer and configured JWKS URL: the last JWKS fetched. */
-const keyCaches = new WeakMap<object, Map<string, CachedKeys>>();
-
-async function issuerKeys(
-  ctx: IssuerContext,
-  trust: TrustedIssuerConfig,
-  { refresh }: { refresh: boolean },
-): Promise<CachedKeys> {
-  let cache = keyCaches.get(ctx.store);
-  if (!cache) {
-    cache = new Map();
-    keyCaches.set(ctx.store, cache);
-  }
+/** The issuer's keys (configured JWKS URL, else derived from its metadata), cached, refetched for an unknown kid. */
+async function issuerKeys(ctx: IssuerContext, trust: TrustedIssuerConfig, kid: string | undefined) {
+  const load = async () => {
+    const jwksUri = trust.jwks_uri ?? (await rememberedJwksUri(ctx.store, ctx.fetch, trust.issuer));
+    return fetchKeySet(ctx.fetch, jwksUri);
+  };
   const cacheKey = `${trust.issuer} ${trust.jwks_uri ?? '(discovered)'}`;
-  const cached = cache.get(cacheKey);
-  if (cached && !refresh && ctx.clock.now() - cached.fetchedAt < KEYS_TTL_MS) return cached;
-  const jwksUri = trust.jwks_uri ?? (await discoveredJwksUri(ctx, trust.issuer));
-  const jwks = await fetchJson(ctx, jwksUri, `the JWKS of ${trust.issuer}`);
-  if (!Array.isArray(jwks.keys)) throw invalidGrant(ctx, `the JWKS of ${trust.issuer} (${jwksUri}) has no keys`);
-  const fresh = { jwks: jwks as unknown as JSONWebKeySet, fetchedAt: ctx.clock.now() };
-  cache.set(cacheKey, fresh);
-  return fresh;
-}
-
-/**
- * Seed 004: without a configured JWKS URL it is derived from the issuer: OpenID Connect Discovery §4, then RFC 8414
- * §3 (well-known suffix inserted before the path). The document must name the same issuer (OIDC Discovery §4.3).
- */
-async function discoveredJwksUri(ctx: IssuerContext, issuer: string): Promise<string> {
-  const { origin, pathname } = new URL(issuer);
-  const candidates = [
-    `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
-    `${origin}/.well-known/oauth-authorization-server${pathname.replace(/\/$/, '')}`,
-  ];
-  for (const url of candidates) {
-    const metadata = await fetchJson(ctx, url, `the metadata of ${issuer}`).catch(() => undefined);
-    if (!metadata) continue;
-    if (metadata.issuer !== issuer) {
-      throw invalidGrant(ctx, `the metadata at ${url} names issuer ${String(metadata.issuer)}, not ${issuer}`);
-    }
-    if (typeof metadata.jwks_uri === 'string') return metadata.jwks_uri;
-  }
-  throw invalidGrant(ctx, `no OpenID or RFC 8414 metadata with a jwks_uri was found for ${issuer}`);
-}
-
-/** A JSON object from an issuer, within the time and size bounds; any failure is `invalid_grant` naming `what`. */
-async function fetchJson(
-  ctx: IssuerContext,
-  url: string,
-  what: string,
-  headers: Record<string, string> = {},
-): Promise<Record<string, unknown>> {
-  let response: Response;
   try {
-    response = await ctx.fetch(url, {
-      headers: { accept: 'application/json', ...headers },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(OUTBOUND_TIMEOUT_MS),
+    return await cachedKeySet(ctx.store, cacheKey, {
+      now: ctx.clock.now(),
+      kid,
+      load,
+      maxAgeMs: KEYS_TTL_MS,
+      cooldownMs: REFETCH_COOLDOWN_MS,
     });
-  } catch {
-    throw invalidGrant(ctx, `${what} could not be fetched from ${url}`);
+  } catch (thrown) {
+    throw outboundFailure(ctx, `the keys of ${trust.issuer}`, thrown);
   }
-  if (response.status !== 200) {
-    await response.body?.cancel();
-    throw invalidGrant(ctx, `${what} could not be loaded: ${url} answered HTTP ${response.status}`);
-  }
-  const text = await boundedText(response);
-  if (text === undefined) throw invalidGrant(ctx, `${what} at ${url} exceeds ${OUTBOUND_MAX_BYTES / 1024} KiB`);
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      return parsed as Record<string, unknown>;
-    }
-  } catch {
-    // Falls through to the refusal below.
-  }
-  throw invalidGrant(ctx, `${what} at ${url} is not a JSON object`);
 }
 
-/** The body as text, or undefined once it grows past the size cap (the rest is not read). */
-async function boundedText(response: Response): Promise<string | undefined> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > OUTBOUND_MAX_BYTES) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+function outboundFailure(ctx: IssuerContext, what: string, thrown: unknown): OAuthError {
+  if (thrown instanceof OAuthError) return thrown;
+  return invalidGrant(ctx, `${what} could not be loaded: ${thrown instanceof Error ? thrown.message : 'error'}`);
 }
 
 // ── Claims: RFC 7523 §3 items 2-7 ───────────────────────────────────────────────────────────────────────────────
@@ -356,9 +274,11 @@ async function userinfoLoginId(
   assertion: string,
   claims: AssertionClaims,
 ): Promise<string> {
-  const profile = await fetchJson(ctx, endpoint, `the userinfo of ${claims.sub}`, {
-    authorization: `Bearer ${assertion}`,
-  });
+  const profile = await fetchJsonObject(ctx.fetch, endpoint, { authorization: `Bearer ${assertion}` }).catch(
+    (thrown: unknown) => {
+      throw outboundFailure(ctx, `the userinfo of ${claims.sub}`, thrown);
+    },
+  );
   if (profile.sub !== claims.sub && !ctx.defects.has('jwt-bearer-userinfo-sub-unchecked')) {
     throw invalidGrant(ctx, `the userinfo endpoint of ${trust.issuer} describes another subject than the assertion`);
   }
