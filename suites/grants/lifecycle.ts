@@ -18,6 +18,7 @@ import {
 import { decodeAccessToken } from '../../harness/jwt.ts';
 import type { AuthorizeOptions, IssuedTokens, OAuthClient } from '../../harness/oauth.ts';
 import type { NegativeCase } from '../suite.ts';
+import { refresh, refreshableTokens, refreshClient } from './refresh-token.ts';
 
 const OFFLINE_ACCESS = 'offline_access';
 const INTROSPECTION = ['authorization-code', 'introspection'] as const;
@@ -94,46 +95,10 @@ function scopeItems(scope: unknown): string[] {
   return typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [];
 }
 
-/**
- * A confidential client registered (RFC 7591) for [authorization_code, refresh_token], and a refresh token of its own,
- * asking offline_access too when the AS lists it. SKIPs without DCR or when no refresh token is issued.
- */
+/** A confidential refresh_token client (by DCR) and a refresh token of its own; SKIPs when none is issued. */
 async function refreshTokenOfConfidentialClient(ctx: CheckContext): Promise<{ client: OAuthClient; token: string }> {
-  if (!(await ctx.oauth.canRegister())) ctx.skip('a refresh token of its own needs a client registered by DCR');
-  const redirectUri = ctx.target.redirectUri;
-  const auth = await ctx.oauth.secretMethod();
-  const reply = await ctx.oauth.register({
-    client_name: 'mcp-auth-conformance lifecycle client',
-    redirect_uris: [redirectUri],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: auth,
-    application_type: 'native',
-  });
-  const clientId = member(reply, 'client_id');
-  const secret = member(reply, 'client_secret');
-  if (reply.status >= 300 || typeof clientId !== 'string' || typeof secret !== 'string') {
-    throw new BlockedError('registration of a confidential refresh_token client', describeReply(reply));
-  }
-  const client: OAuthClient = {
-    client_id: clientId,
-    client_secret: secret,
-    redirect_uri: redirectUri,
-    auth,
-    source: 'dcr',
-  };
-  const offline = (await scopesSupported(ctx)).includes(OFFLINE_ACCESS);
-  const scope = [ctx.target.scopes?.basic, offline ? OFFLINE_ACCESS : undefined].filter(Boolean).join(' ');
-  const tokens = await freshTokens(ctx, { client, ...(scope ? { scope } : {}) });
-  const token = member(tokens.reply, 'refresh_token');
-  if (typeof token !== 'string')
-    ctx.skip(`the AS issued no refresh token to ${clientId}, registered for refresh_token`);
-  return { client, token };
-}
-
-function refresh(ctx: CheckContext, client: OAuthClient, refreshToken: string): Promise<HttpReply> {
-  const params = { grant_type: 'refresh_token', refresh_token: refreshToken, resource: ctx.target.resource };
-  return ctx.oauth.tokenRequest(params, client);
+  const { client, refreshToken } = await refreshableTokens(ctx, { auth: await ctx.oauth.secretMethod() });
+  return { client, token: refreshToken };
 }
 
 function hasNoStore(reply: HttpReply): boolean {
@@ -547,7 +512,7 @@ export const offlineAccessIssuesRefreshToken = check({
   needs: ['authorization-code', 'dcr'],
   async run(ctx) {
     const scope = await offlineScope(ctx);
-    const client = await refreshingPublicClient(ctx);
+    const client = await refreshClient(ctx, 'none');
     const { reply } = await freshTokens(ctx, { scope, client });
     const refreshToken = member(reply, 'refresh_token');
     expect.that(
@@ -558,24 +523,6 @@ export const offlineAccessIssuesRefreshToken = check({
     return 'a refresh token came with offline_access';
   },
 });
-
-/** A public client registered (RFC 7591) for [authorization_code, refresh_token], as MCP 2026-07-28 advises. */
-async function refreshingPublicClient(ctx: CheckContext): Promise<OAuthClient> {
-  const redirectUri = ctx.target.redirectUri;
-  const reply = await ctx.oauth.register({
-    client_name: 'mcp-auth-conformance offline_access client',
-    redirect_uris: [redirectUri],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
-    application_type: 'native',
-  });
-  const clientId = member(reply, 'client_id');
-  if (reply.status >= 300 || typeof clientId !== 'string') {
-    throw new BlockedError('registration of a refresh_token client', describeReply(reply));
-  }
-  return { client_id: clientId, redirect_uri: redirectUri, auth: 'none', source: 'dcr' };
-}
 
 export const offlineAccessNotInAccessToken = check({
   id: 'grants.offline-access-not-in-access-token',

@@ -14,7 +14,7 @@ const A_YEAR_SECONDS = 366 * 24 * 60 * 60;
  * A client registered (RFC 7591) with grant_types [authorization_code, refresh_token], as MCP clients wanting refresh
  * tokens declare; public by default. The run's own clients register only authorization_code.
  */
-async function refreshClient(ctx: CheckContext, auth: ClientAuthMethod = 'none'): Promise<OAuthClient> {
+export async function refreshClient(ctx: CheckContext, auth: ClientAuthMethod = 'none'): Promise<OAuthClient> {
   if (!(await ctx.oauth.canRegister())) {
     ctx.skip('refresh checks register a client with grant_types [authorization_code, refresh_token]; no DCR endpoint');
   }
@@ -47,7 +47,7 @@ interface RefreshableTokens extends IssuedTokens {
 }
 
 /** The code flow for a refresh_token client; SKIPs when the AS issues no refresh token (OAuth 2.1 §4.3 leaves it open). */
-async function refreshableTokens(
+export async function refreshableTokens(
   ctx: CheckContext,
   options: AuthorizeOptions & { auth?: ClientAuthMethod } = {},
 ): Promise<RefreshableTokens> {
@@ -79,7 +79,7 @@ async function withOfflineAccess(ctx: CheckContext, scope: string | null | undef
 const OFFLINE_ACCESS = 'offline_access';
 
 /** OAuth 2.1 §4.3.1: grant_type=refresh_token; `resource` (RFC 8707) names the MCP server unless overridden. */
-function refresh(
+export function refresh(
   ctx: CheckContext,
   client: OAuthClient,
   refreshToken: string,
