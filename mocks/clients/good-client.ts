@@ -1,6 +1,14 @@
-import { Client, extractWWWAuthenticateParams, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { extractWWWAuthenticateParams } from '@modelcontextprotocol/client';
 import * as oauth from 'oauth4webapi';
 import type { Fetch } from '../../harness/network/types.ts';
+import {
+  callEcho,
+  discoverResource,
+  firstAuthorizationServer,
+  type HttpOptions,
+  httpOptions,
+  JourneyError,
+} from './client-kit.ts';
 
 export interface GoodClientOptions {
   mcpUrl: string;
@@ -20,10 +28,7 @@ export interface GoodClientJourney {
   toolResult: unknown;
 }
 
-/** Thrown when a step of the journey meets a server that does not behave as the specifications require. */
-export class JourneyError extends Error {
-  override name = 'JourneyError';
-}
+export { JourneyError } from './client-kit.ts';
 
 const DEFAULT_REDIRECT_URI = 'http://127.0.0.1:5555/callback';
 const MAX_AUTHORIZE_HOPS = 10;
@@ -47,12 +52,12 @@ export async function runGoodClientJourney(options: GoodClientOptions): Promise<
   const challenge = await probeUnauthenticated(mcpUrl, fetch);
   step(`POST ${mcpUrl.href} without a token → 401, resource_metadata=${challenge.resourceMetadataUrl ?? '(none)'}`);
 
-  const resource = await discoverProtectedResource(mcpUrl, challenge.resourceMetadataUrl, http);
+  const resource = await discoverResource(mcpUrl, http, challenge.resourceMetadataUrl);
   step(
     `protected resource metadata: resource=${resource.resource}, authorization_servers=${resource.authorization_servers}`,
   );
 
-  const as = await discoverAuthorizationServer(resource, http);
+  const as = await firstAuthorizationServer(resource, http);
   step(`authorization server metadata: issuer=${as.issuer}`);
 
   const client = await register(as, redirectUri, options.clientName ?? 'Good MCP client', http);
@@ -65,16 +70,13 @@ export async function runGoodClientJourney(options: GoodClientOptions): Promise<
   const accessToken = await redeemCode(as, client, callback, { redirectUri, resource: mcpUrl.href }, http);
   step('token response: access token received');
 
-  const toolResult = await callEcho(mcpUrl, accessToken, fetch);
+  const toolResult = await callEcho(mcpUrl, accessToken, fetch, {
+    name: 'good-mcp-client',
+    message: 'hello from the good client',
+  });
   step('MCP initialize + tools/call echo succeeded');
 
   return { steps, accessToken, clientId: client.client_id, toolResult };
-}
-
-type HttpOptions = { [oauth.customFetch]: Fetch; [oauth.allowInsecureRequests]: boolean };
-
-function httpOptions(fetch: Fetch, allowInsecure: boolean): HttpOptions {
-  return { [oauth.customFetch]: (url, init) => fetch(url, init), [oauth.allowInsecureRequests]: allowInsecure };
 }
 
 /** MCP authorization "Authorization Server Discovery": an unauthenticated request earns a 401 with a challenge. */
@@ -95,34 +97,6 @@ async function probeUnauthenticated(
     ...(resourceMetadataUrl ? { resourceMetadataUrl: resourceMetadataUrl.href } : {}),
     ...(scope ? { scope } : {}),
   };
-}
-
-/** RFC 9728 §3–5: the metadata named by the challenge (else the well-known URL), whose `resource` must be the MCP URL. */
-async function discoverProtectedResource(
-  mcpUrl: URL,
-  metadataUrl: string | undefined,
-  http: HttpOptions,
-): Promise<oauth.ResourceServer> {
-  const response = metadataUrl
-    ? await http[oauth.customFetch](metadataUrl, { headers: { Accept: 'application/json' } })
-    : await oauth.resourceDiscoveryRequest(mcpUrl, http);
-  const metadata = await oauth.processResourceDiscoveryResponse(mcpUrl, response);
-  if (metadata.resource !== mcpUrl.href) {
-    throw new JourneyError(`PRM resource ${metadata.resource} is not the MCP URL ${mcpUrl.href}`);
-  }
-  return metadata;
-}
-
-/** RFC 8414 §3: the first listed AS's metadata, whose `issuer` must equal the identifier it was fetched for. */
-async function discoverAuthorizationServer(
-  resource: oauth.ResourceServer,
-  http: HttpOptions,
-): Promise<oauth.AuthorizationServer> {
-  const issuer = resource.authorization_servers?.[0];
-  if (!issuer) throw new JourneyError('the protected resource metadata lists no authorization_servers');
-  const issuerUrl = new URL(issuer);
-  const response = await oauth.discoveryRequest(issuerUrl, { ...http, algorithm: 'oauth2' });
-  return oauth.processDiscoveryResponse(issuerUrl, response);
 }
 
 /** RFC 7591 §3: a public native client (no secret) with a loopback redirect URI. */
@@ -224,19 +198,4 @@ async function redeemCode(
   );
   const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
   return tokens.access_token;
-}
-
-/** MCP Streamable HTTP with `Authorization: Bearer` on every request (MCP authorization "Token Requirements"). */
-async function callEcho(mcpUrl: URL, accessToken: string, fetch: Fetch): Promise<unknown> {
-  const client = new Client({ name: 'good-mcp-client', version: '0.1.0' });
-  const transport = new StreamableHTTPClientTransport(mcpUrl, {
-    fetch,
-    authProvider: { token: async () => accessToken },
-  });
-  await client.connect(transport);
-  try {
-    return await client.callTool({ name: 'echo', arguments: { message: 'hello from the good client' } });
-  } finally {
-    await client.close();
-  }
 }

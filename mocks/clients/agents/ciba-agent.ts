@@ -1,6 +1,6 @@
-import { Client as McpClient, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import * as oauth from 'oauth4webapi';
 import type { Fetch } from '../../../harness/network/types.ts';
+import { callEcho, discoverIssuer, httpOptions } from '../client-kit.ts';
 
 export interface CibaAgentOptions {
   /** The AS issuer; its metadata (OpenID discovery) names the backchannel and token endpoints. */
@@ -52,21 +52,14 @@ const SLOW_DOWN_STEP_SECONDS = 5;
 export async function runCibaAgent(options: CibaAgentOptions): Promise<CibaAgentRun> {
   const fetch = options.fetch ?? globalThis.fetch;
   const wait = options.wait ?? ((seconds) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000)));
-  const http = {
-    [oauth.customFetch]: (url: string, init: RequestInit) => fetch(url, init),
-    [oauth.allowInsecureRequests]: options.allowInsecureRequests ?? false,
-  };
+  const http = httpOptions(fetch, options.allowInsecureRequests ?? false);
   const steps: string[] = [];
   const step = (text: string) => {
     steps.push(text);
     options.log?.(text);
   };
 
-  const issuer = new URL(options.issuer);
-  const as = await oauth.processDiscoveryResponse(
-    issuer,
-    await oauth.discoveryRequest(issuer, { ...http, algorithm: 'oidc' }),
-  );
+  const as = await discoverIssuer(options.issuer, http, 'oidc');
   if (!as.backchannel_token_delivery_modes_supported?.includes('poll')) {
     throw new CibaAgentError(`${as.issuer} does not offer CIBA poll mode`);
   }
@@ -104,7 +97,10 @@ export async function runCibaAgent(options: CibaAgentOptions): Promise<CibaAgent
       const idTokenClaims = oauth.getValidatedIdTokenClaims(tokens);
       if (!idTokenClaims) throw new CibaAgentError('the token response carries no ID token');
       step(`approved by ${idTokenClaims.sub} after ${attempt} poll(s)`);
-      const toolResult = await callEcho(new URL(options.mcpUrl), tokens.access_token, fetch);
+      const toolResult = await callEcho(new URL(options.mcpUrl), tokens.access_token, fetch, {
+        name: 'ciba-agent',
+        message: 'hello from the CIBA agent',
+      });
       step('MCP initialize + tools/call echo succeeded');
       return { steps, accessToken: tokens.access_token, idTokenClaims, waits, toolResult };
     } catch (error) {
@@ -119,19 +115,4 @@ export async function runCibaAgent(options: CibaAgentOptions): Promise<CibaAgent
     }
   }
   throw new CibaAgentError('the user did not decide before the agent stopped polling');
-}
-
-/** MCP Streamable HTTP with `Authorization: Bearer` on every request (MCP authorization "Token Requirements"). */
-async function callEcho(mcpUrl: URL, accessToken: string, fetch: Fetch): Promise<unknown> {
-  const client = new McpClient({ name: 'ciba-agent', version: '0.1.0' });
-  const transport = new StreamableHTTPClientTransport(mcpUrl, {
-    fetch,
-    authProvider: { token: async () => accessToken },
-  });
-  await client.connect(transport);
-  try {
-    return await client.callTool({ name: 'echo', arguments: { message: 'hello from the CIBA agent' } });
-  } finally {
-    await client.close();
-  }
 }

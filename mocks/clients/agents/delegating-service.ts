@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { Fetch } from '../../../harness/network/types.ts';
-import { JourneyError } from '../good-client.ts';
+import { discoverIssuer, type HttpOptions, httpOptions, JourneyError } from '../client-kit.ts';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -49,8 +49,6 @@ export interface DelegatingServiceRun {
   downstream: { status: number; body: string };
 }
 
-type HttpOptions = { [oauth.customFetch]: Fetch; [oauth.allowInsecureRequests]: boolean };
-
 /**
  * A service acting for a user (seed 003): it received the user's token, exchanges it (RFC 8693) for one issued to
  * the downstream API — authenticating as itself, optionally presenting its own client_credentials token as actor —
@@ -58,10 +56,7 @@ type HttpOptions = { [oauth.customFetch]: Fetch; [oauth.allowInsecureRequests]: 
  */
 export async function runDelegatingService(options: DelegatingServiceOptions): Promise<DelegatingServiceRun> {
   const fetch = options.fetch ?? globalThis.fetch;
-  const http: HttpOptions = {
-    [oauth.customFetch]: (url, init) => fetch(url, init),
-    [oauth.allowInsecureRequests]: options.allowInsecureRequests ?? false,
-  };
+  const http = httpOptions(fetch, options.allowInsecureRequests ?? false);
   const steps: string[] = [];
   const step = (text: string) => {
     steps.push(text);
@@ -88,12 +83,8 @@ export async function runDelegatingService(options: DelegatingServiceOptions): P
 }
 
 async function discover(issuer: string, http: HttpOptions): Promise<oauth.AuthorizationServer> {
-  const url = new URL(issuer);
   try {
-    return await oauth.processDiscoveryResponse(
-      url,
-      await oauth.discoveryRequest(url, { ...http, algorithm: 'oauth2' }),
-    );
+    return await discoverIssuer(issuer, http);
   } catch (error) {
     throw new JourneyError(`authorization server metadata of ${issuer}: ${describe(error)}`);
   }

@@ -1,7 +1,13 @@
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import * as oauth from 'oauth4webapi';
 import type { Fetch } from '../../../harness/network/types.ts';
-import { JourneyError } from '../good-client.ts';
+import {
+  callEcho,
+  discoverIssuer,
+  discoverResource,
+  type HttpOptions,
+  httpOptions,
+  JourneyError,
+} from '../client-kit.ts';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -38,8 +44,6 @@ export interface EnterpriseAgentJourney {
   toolResult: unknown;
 }
 
-type HttpOptions = { [oauth.customFetch]: Fetch; [oauth.allowInsecureRequests]: boolean };
-
 /**
  * An enterprise app acting for its signed-in user without a browser (enterprise-managed authorization, EMA-CL-*):
  * discover the MCP server's AS and check it takes ID-JAGs, exchange the SSO ID token for an ID-JAG at the enterprise
@@ -47,21 +51,18 @@ type HttpOptions = { [oauth.customFetch]: Fetch; [oauth.allowInsecureRequests]: 
  */
 export async function runEnterpriseAgent(options: EnterpriseAgentOptions): Promise<EnterpriseAgentJourney> {
   const fetch = options.fetch ?? globalThis.fetch;
-  const http: HttpOptions = {
-    [oauth.customFetch]: (url, init) => fetch(url, init),
-    [oauth.allowInsecureRequests]: options.allowInsecureRequests ?? false,
-  };
+  const http = httpOptions(fetch, options.allowInsecureRequests ?? false);
   const steps: string[] = [];
   const step = (text: string) => {
     steps.push(text);
     options.log?.(text);
   };
 
-  const resource = await discoverProtectedResource(options.mcpUrl, http);
+  const resource = await discoverResource(new URL(options.mcpUrl), http);
   step(`protected resource metadata: authorization_servers=${resource.authorization_servers}`);
   const as = await discoverAuthorizationServer(resource, http);
   step(`authorization server ${as.issuer} lists the ID-JAG grant profile`);
-  const idp = await discover(new URL(options.idpIssuer), 'oidc', http);
+  const idp = await discoverIssuer(options.idpIssuer, http, 'oidc');
   step(`enterprise IdP ${idp.issuer}: token endpoint ${idp.token_endpoint}`);
 
   const idJag = await exchangeIdTokenForIdJag(idp, as.issuer, resource.resource, options, http);
@@ -69,28 +70,19 @@ export async function runEnterpriseAgent(options: EnterpriseAgentOptions): Promi
   const accessToken = await redeemIdJag(as, idJag, options.asClient, http);
   step('AS jwt-bearer grant → access token');
 
-  const toolResult = await callEcho(new URL(options.mcpUrl), accessToken, fetch);
+  const toolResult = await callEcho(options.mcpUrl, accessToken, fetch, {
+    name: 'enterprise-agent',
+    message: 'hello from the enterprise agent',
+  });
   step('MCP tools/call echo → result');
   return { steps, idJag, accessToken, toolResult };
-}
-
-async function discover(issuer: URL, algorithm: 'oauth2' | 'oidc', http: HttpOptions) {
-  const response = await oauth.discoveryRequest(issuer, { algorithm, ...http });
-  return oauth.processDiscoveryResponse(issuer, response);
-}
-
-/** RFC 9728 §3: the protected resource metadata names the authorization server. */
-async function discoverProtectedResource(mcpUrl: string, http: HttpOptions) {
-  const url = new URL(mcpUrl);
-  const response = await oauth.resourceDiscoveryRequest(url, http);
-  return oauth.processResourceDiscoveryResponse(url, response);
 }
 
 /** EMA-CL-DISCOVERY: only an AS that lists the ID-JAG profile is sent ID-JAGs (otherwise: interactive OAuth). */
 async function discoverAuthorizationServer(resource: oauth.ResourceServer, http: HttpOptions) {
   const issuer = resource.authorization_servers?.[0];
   if (!issuer) throw new JourneyError('the protected resource metadata names no authorization server');
-  const as = await discover(new URL(issuer), 'oauth2', http);
+  const as = await discoverIssuer(issuer, http);
   const profiles = as.authorization_grant_profiles_supported;
   if (!Array.isArray(profiles) || !profiles.includes(ID_JAG_PROFILE)) {
     throw new JourneyError(
@@ -141,18 +133,4 @@ async function redeemIdJag(
   const response = await oauth.genericTokenEndpointRequest(as, client, auth, JWT_BEARER, { assertion: idJag }, http);
   const result = await oauth.processGenericTokenEndpointResponse(as, client, response);
   return result.access_token;
-}
-
-async function callEcho(mcpUrl: URL, accessToken: string, fetch: Fetch): Promise<unknown> {
-  const client = new Client({ name: 'enterprise-agent', version: '0.1.0' });
-  const transport = new StreamableHTTPClientTransport(mcpUrl, {
-    fetch,
-    authProvider: { token: async () => accessToken },
-  });
-  await client.connect(transport);
-  try {
-    return await client.callTool({ name: 'echo', arguments: { message: 'hello from the enterprise agent' } });
-  } finally {
-    await client.close();
-  }
 }

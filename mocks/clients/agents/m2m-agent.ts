@@ -3,9 +3,9 @@
  * RFC 8414 metadata, gets a token for the MCP server with the client credentials grant (OAuth 2.1 §4.2,
  * client_secret_basic, RFC 8707 `resource`), calls the `echo` tool, and revokes the token when done (RFC 7009).
  */
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import * as oauth from 'oauth4webapi';
 import type { Fetch } from '../../../harness/network/types.ts';
+import { callEcho, discoverIssuer, type HttpOptions, httpOptions } from '../client-kit.ts';
 
 export interface M2mAgentOptions {
   /** The authorization server's issuer identifier; its metadata names every endpoint the agent uses. */
@@ -28,37 +28,28 @@ export interface M2mAgentRun {
   toolResult: unknown;
 }
 
-type HttpOptions = { [oauth.customFetch]: Fetch; [oauth.allowInsecureRequests]: boolean };
-
 export async function runM2mAgent(options: M2mAgentOptions): Promise<M2mAgentRun> {
   const fetch = options.fetch ?? globalThis.fetch;
-  const http: HttpOptions = {
-    [oauth.customFetch]: (url, init) => fetch(url, init),
-    [oauth.allowInsecureRequests]: options.allowInsecureRequests ?? false,
-  };
+  const http = httpOptions(fetch, options.allowInsecureRequests ?? false);
   const steps: string[] = [];
   const step = (text: string) => {
     steps.push(text);
     options.log?.(text);
   };
-  const as = await discover(options.issuer, http);
+  const as = await discoverIssuer(options.issuer, http);
   step(`authorization server metadata: issuer=${as.issuer}`);
   const client: oauth.Client = { client_id: options.clientId };
   const authentication = oauth.ClientSecretBasic(options.clientSecret);
   const accessToken = await clientCredentialsToken(as, client, authentication, options, http);
   step(`client_credentials (client_secret_basic): access token for ${options.mcpUrl}`);
-  const toolResult = await callEcho(options.mcpUrl, accessToken, options.message ?? 'hello from the m2m agent', fetch);
+  const toolResult = await callEcho(options.mcpUrl, accessToken, fetch, {
+    name: 'm2m-agent',
+    message: options.message ?? 'hello from the m2m agent',
+  });
   step('MCP initialize + tools/call echo succeeded');
   await revokeToken(as, client, authentication, accessToken, http);
   step('access token revoked (RFC 7009)');
   return { steps, accessToken, toolResult };
-}
-
-/** RFC 8414 §3: the metadata at the issuer's well-known URL, whose `issuer` must be the one asked for. */
-async function discover(issuer: string, http: HttpOptions): Promise<oauth.AuthorizationServer> {
-  const issuerUrl = new URL(issuer);
-  const response = await oauth.discoveryRequest(issuerUrl, { ...http, algorithm: 'oauth2' });
-  return oauth.processDiscoveryResponse(issuerUrl, response);
 }
 
 /** OAuth 2.1 §4.2.1: grant_type=client_credentials, audience-restricted to the MCP server (RFC 8707 §2). */
@@ -75,21 +66,6 @@ async function clientCredentialsToken(
   });
   const response = await oauth.clientCredentialsGrantRequest(as, client, authentication, parameters, http);
   return (await oauth.processClientCredentialsResponse(as, client, response)).access_token;
-}
-
-/** MCP Streamable HTTP with `Authorization: Bearer` on every request. */
-async function callEcho(mcpUrl: string, accessToken: string, message: string, fetch: Fetch): Promise<unknown> {
-  const mcp = new Client({ name: 'm2m-agent', version: '0.1.0' });
-  const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), {
-    fetch,
-    authProvider: { token: async () => accessToken },
-  });
-  await mcp.connect(transport);
-  try {
-    return await mcp.callTool({ name: 'echo', arguments: { message } });
-  } finally {
-    await mcp.close();
-  }
 }
 
 /** RFC 7009 §2.1: the agent ends its own access when its work is done. */

@@ -3,9 +3,9 @@
  * whose audience is the authorization server's token endpoint, exchanges it by the JWT bearer grant for an access token
  * bound to the MCP server, and calls the server's `echo` tool. No user and no browser are involved.
  */
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import * as oauth from 'oauth4webapi';
 import type { Fetch } from '../../../harness/network/types.ts';
+import { callEcho, discoverIssuer, discoverResource, type HttpOptions, httpOptions } from '../client-kit.ts';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
@@ -33,8 +33,6 @@ export class WorkloadAgentError extends Error {
   override name = 'WorkloadAgentError';
 }
 
-type HttpOptions = { [oauth.customFetch]: Fetch; [oauth.allowInsecureRequests]: boolean };
-
 export async function runWorkloadAgent(options: WorkloadAgentOptions): Promise<WorkloadAgentRun> {
   const mcpUrl = new URL(options.mcpUrl);
   const steps: string[] = [];
@@ -42,10 +40,7 @@ export async function runWorkloadAgent(options: WorkloadAgentOptions): Promise<W
     steps.push(text);
     options.log?.(text);
   };
-  const http: HttpOptions = {
-    [oauth.customFetch]: (url, init) => options.fetch(url, init),
-    [oauth.allowInsecureRequests]: options.allowInsecureRequests ?? false,
-  };
+  const http = httpOptions(options.fetch, options.allowInsecureRequests ?? false);
 
   const resource = await discoverResource(mcpUrl, http);
   step(`protected resource metadata: authorization_servers=${resource.authorization_servers}`);
@@ -60,21 +55,12 @@ export async function runWorkloadAgent(options: WorkloadAgentOptions): Promise<W
   const accessToken = await redeemAssertion(as, options.client, assertion, { resource: mcpUrl.href, scope }, http);
   step('JWT bearer grant: access token received');
 
-  const toolResult = await callEcho(mcpUrl, accessToken, options.fetch);
+  const toolResult = await callEcho(mcpUrl, accessToken, options.fetch, {
+    name: 'workload-agent',
+    message: 'hello from the workload agent',
+  });
   step('MCP initialize + tools/call echo succeeded');
   return { steps, accessToken, toolResult };
-}
-
-/** RFC 9728 §3: the resource's metadata, which must name this very resource. */
-async function discoverResource(mcpUrl: URL, http: HttpOptions): Promise<oauth.ResourceServer> {
-  const metadata = await oauth.processResourceDiscoveryResponse(
-    mcpUrl,
-    await oauth.resourceDiscoveryRequest(mcpUrl, http),
-  );
-  if (metadata.resource !== mcpUrl.href) {
-    throw new WorkloadAgentError(`PRM resource ${metadata.resource} is not the MCP URL ${mcpUrl.href}`);
-  }
-  return metadata;
 }
 
 /** RFC 8414 §3: the first listed AS, which must offer the JWT bearer grant. */
@@ -84,11 +70,7 @@ async function discoverAuthorizationServer(
 ): Promise<oauth.AuthorizationServer> {
   const issuer = resource.authorization_servers?.[0];
   if (!issuer) throw new WorkloadAgentError('the protected resource metadata lists no authorization_servers');
-  const issuerUrl = new URL(issuer);
-  const as = await oauth.processDiscoveryResponse(
-    issuerUrl,
-    await oauth.discoveryRequest(issuerUrl, { ...http, algorithm: 'oauth2' }),
-  );
+  const as = await discoverIssuer(issuer, http);
   if (!as.token_endpoint) throw new WorkloadAgentError(`${issuer} has no token_endpoint`);
   if (as.grant_types_supported && !as.grant_types_supported.includes(JWT_BEARER_GRANT)) {
     throw new WorkloadAgentError(`${issuer} does not list ${JWT_BEARER_GRANT} in grant_types_supported`);
@@ -121,19 +103,5 @@ async function redeemAssertion(
     throw new WorkloadAgentError(
       `the token endpoint refused the assertion: ${thrown.error} (${thrown.error_description})`,
     );
-  }
-}
-
-async function callEcho(mcpUrl: URL, accessToken: string, fetch: Fetch): Promise<unknown> {
-  const client = new Client({ name: 'workload-agent', version: '0.1.0' });
-  const transport = new StreamableHTTPClientTransport(mcpUrl, {
-    fetch,
-    authProvider: { token: async () => accessToken },
-  });
-  await client.connect(transport);
-  try {
-    return await client.callTool({ name: 'echo', arguments: { message: 'hello from the workload agent' } });
-  } finally {
-    await client.close();
   }
 }
