@@ -11,6 +11,7 @@ import {
 } from 'jose';
 import { type Clock, epochSeconds } from '../../../harness/clock.ts';
 import type { FetchHandler } from '../../../harness/network/types.ts';
+import { presentedSecret } from '../client-secret.ts';
 
 /** A client of the enterprise IdP, and the resource authorization servers it may get ID-JAGs for. */
 export interface EnterpriseIdpClient {
@@ -364,7 +365,7 @@ function authenticateClient(
   request: Request,
   form: URLSearchParams,
 ): EnterpriseIdpClient {
-  const credentials = basicCredentials(request.headers.get('authorization')) ?? postCredentials(form);
+  const credentials = presentedSecret(request, (name) => param(form, name));
   const client = credentials && clients.find((candidate) => candidate.client_id === credentials.clientId);
   if (!client || client.client_secret !== credentials?.clientSecret) {
     throw new IdpError(
@@ -374,24 +375,4 @@ function authenticateClient(
     );
   }
   return client;
-}
-
-function basicCredentials(header: string | null): { clientId: string; clientSecret: string } | undefined {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!match) return undefined;
-  try {
-    const decoded = atob(match[1]!);
-    const separator = decoded.indexOf(':');
-    if (separator < 0) return undefined;
-    const decode = (part: string) => decodeURIComponent(part.replaceAll('+', ' '));
-    return { clientId: decode(decoded.slice(0, separator)), clientSecret: decode(decoded.slice(separator + 1)) };
-  } catch {
-    return undefined;
-  }
-}
-
-function postCredentials(form: URLSearchParams): { clientId: string; clientSecret: string } | undefined {
-  const clientId = param(form, 'client_id');
-  const clientSecret = param(form, 'client_secret');
-  return clientId && clientSecret ? { clientId, clientSecret } : undefined;
 }

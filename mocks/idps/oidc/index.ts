@@ -1,6 +1,7 @@
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { type Clock, epochSeconds } from '../../../harness/clock.ts';
 import type { FetchHandler } from '../../../harness/network/types.ts';
+import { presentedSecret } from '../client-secret.ts';
 
 /** A person at the upstream OpenID provider. */
 export interface UpstreamUser {
@@ -455,30 +456,10 @@ function single(params: URLSearchParams, name: string): string | undefined {
 
 /** RFC 6749 §2.3.1: client_secret_basic or client_secret_post; anything else is 401 invalid_client. */
 function authenticateClient(clients: readonly UpstreamClient[], request: Request, form: URLSearchParams) {
-  const credentials = basicCredentials(request.headers.get('authorization')) ?? postCredentials(form);
+  const credentials = presentedSecret(request, (name) => single(form, name));
   const client = credentials && clients.find((candidate) => candidate.client_id === credentials.clientId);
   if (!client || client.client_secret !== credentials?.clientSecret) {
     throw new OAuthError('invalid_client', 'client authentication failed (client_secret_basic or _post)', 401);
   }
   return client;
-}
-
-function basicCredentials(header: string | null): { clientId: string; clientSecret: string } | undefined {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!match) return undefined;
-  try {
-    const decoded = atob(match[1]!);
-    const separator = decoded.indexOf(':');
-    if (separator < 0) return undefined;
-    const decode = (part: string) => decodeURIComponent(part.replaceAll('+', ' '));
-    return { clientId: decode(decoded.slice(0, separator)), clientSecret: decode(decoded.slice(separator + 1)) };
-  } catch {
-    return undefined;
-  }
-}
-
-function postCredentials(form: URLSearchParams): { clientId: string; clientSecret: string } | undefined {
-  const clientId = single(form, 'client_id');
-  const clientSecret = single(form, 'client_secret');
-  return clientId && clientSecret ? { clientId, clientSecret } : undefined;
 }
