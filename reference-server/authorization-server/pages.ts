@@ -21,9 +21,11 @@ export function escapeHtml(text: string): string {
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}
 h1{font-size:1.4rem}label{display:block;margin-top:.8rem}input{width:100%;padding:.4rem;font-size:1rem;box-sizing:border-box}
 button{margin-top:1rem;margin-right:.5rem;padding:.5rem 1.2rem;font-size:1rem}.error{color:#a40000;font-weight:600}
-.note{color:#555;font-size:.9rem}dt{font-weight:600}dd{margin:0 0 .6rem 0}code{word-break:break-all}`;
+.note{color:#555;font-size:.9rem}dt{font-weight:600}dd{margin:0 0 .6rem 0}code{word-break:break-all}
+.binding{font-size:1.3rem;font-weight:700}`;
 
-function page(title: string, body: string, status = 200, headers: Record<string, string> = {}): Response {
+/** A page of the AS (no-store, never framed, no Referer: links such as CIBA approval links carry secrets). */
+export function page(title: string, body: string, status = 200, headers: Record<string, string> = {}): Response {
   const html = `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -1,33 +1,5 @@
 /** The pages behind the emailed CIBA approval link (seed 004): plain HTML, no scripts, never framed or cached. */
-import { escapeHtml } from '../pages.ts';
-
-const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Type': 'text/html; charset=utf-8',
-  'Cache-Control': 'no-store',
-  // RFC 9700 §4.16 (clickjacking): a page that approves access may not be framed.
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-  'X-Frame-Options': 'DENY',
-  // The link's secret is in the URL: it must not leak to other sites through Referer.
-  'Referrer-Policy': 'no-referrer',
-};
-
-const STYLE = `body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;line-height:1.5}
-h1{font-size:1.4rem}button{margin-top:1rem;margin-right:.5rem;padding:.5rem 1.2rem;font-size:1rem}
-.error{color:#a40000;font-weight:600}.note{color:#555;font-size:.9rem}.binding{font-size:1.3rem;font-weight:700}
-dt{font-weight:600}dd{margin:0 0 .6rem 0}code{word-break:break-all}`;
-
-function cibaPage(title: string, body: string, status = 200): Response {
-  const html = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-${body}
-</body>
-</html>`;
-  return new Response(html, { status, headers: PAGE_HEADERS });
-}
+import { escapeHtml, page } from '../pages.ts';
 
 export interface CibaApprovalView {
   action: string;
@@ -50,7 +22,7 @@ export function cibaApprovalPage(view: CibaApprovalView): Response {
   const binding = view.bindingMessage
     ? `<p>Check that the application shows the same code:</p><p class="binding">${escapeHtml(view.bindingMessage)}</p>`
     : '';
-  return cibaPage(
+  return page(
     'Approve this sign-in?',
     `<p><strong>${escapeHtml(view.userName)}</strong>, an application asks to act for you.</p>
 ${binding}
@@ -71,13 +43,13 @@ ${binding}
 
 export function cibaDecisionPage(decision: 'approve' | 'deny'): Response {
   return decision === 'approve'
-    ? cibaPage('Approved', '<p>The application can now continue. You may close this page.</p>')
-    : cibaPage('Denied', '<p>The application was refused. You may close this page.</p>');
+    ? page('Approved', '<p>The application can now continue. You may close this page.</p>')
+    : page('Denied', '<p>The application was refused. You may close this page.</p>');
 }
 
 /** A link that cannot be used (unknown, expired, already used, or a forged submission): nothing was approved. */
 export function cibaLinkErrorPage(title: string, explanation: string, status: 400 | 403 | 410): Response {
-  return cibaPage(
+  return page(
     title,
     `<p class="error">${escapeHtml(explanation)}</p>
 <p class="note">Nothing was approved. If the application still needs your approval, it will have to ask again.</p>`,
