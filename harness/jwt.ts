@@ -22,6 +22,13 @@ export function audiences(claims: JWTPayload): string[] {
   return Array.isArray(aud) ? aud.filter((value): value is string => typeof value === 'string') : [];
 }
 
+/** RFC 8693 §4.1: the actors of an `act` claim, the current actor first and the earliest last. */
+export function actorChain(act: unknown): string[] {
+  if (typeof act !== 'object' || act === null) return [];
+  const { sub, act: prior } = act as { sub?: unknown; act?: unknown };
+  return typeof sub === 'string' ? [sub, ...actorChain(prior)] : [];
+}
+
 /** True for a signed JWT (three segments, a decodable header and payload). */
 export function isJwt(token: string): boolean {
   return decodeAccessToken(token) !== undefined;

@@ -1,4 +1,5 @@
 import { decodeJwt } from 'jose';
+import { actorChain } from '../../harness/jwt.ts';
 import type { Fetch } from '../../harness/network/types.ts';
 import type { Defects } from '../defects.ts';
 import type { IssuerDirectory } from './issuer-directory.ts';
@@ -109,15 +110,9 @@ function delegationChain(token: string): DelegationChain | undefined {
     return {
       ...(typeof claims.sub === 'string' ? { sub: claims.sub } : {}),
       aud: claims.aud,
-      actors: actors(claims.act),
+      actors: actorChain(claims.act),
     };
   } catch {
     return undefined;
   }
-}
-
-function actors(act: unknown): string[] {
-  if (typeof act !== 'object' || act === null) return [];
-  const { sub, act: prior } = act as { sub?: unknown; act?: unknown };
-  return typeof sub === 'string' ? [sub, ...actors(prior)] : [];
 }

@@ -1,5 +1,6 @@
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
+import { actorChain } from '../../../harness/jwt.ts';
 import type { Fetch } from '../../../harness/network/types.ts';
 import { discoverIssuer, type HttpOptions, httpOptions, JourneyError } from '../client-kit.ts';
 
@@ -145,17 +146,11 @@ function delegationOf(token: string): Delegation | undefined {
     return {
       ...(typeof claims.sub === 'string' ? { sub: claims.sub } : {}),
       aud: claims.aud,
-      actors: actors(claims.act),
+      actors: actorChain(claims.act),
     };
   } catch {
     return undefined;
   }
-}
-
-function actors(act: unknown): string[] {
-  if (typeof act !== 'object' || act === null) return [];
-  const { sub, act: prior } = act as { sub?: unknown; act?: unknown };
-  return typeof sub === 'string' ? [sub, ...actors(prior)] : [];
 }
 
 function describe(error: unknown): string {

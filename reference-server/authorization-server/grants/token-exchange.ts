@@ -18,6 +18,8 @@
  * - Scope is never widened (`invalid_scope`); the new token shares the user's grant, so it dies with it.
  * - Every exchange appends an AuditEvent linking the new token to the subject token, the user and the actor chain.
  */
+
+import { actorChain } from '../../../harness/jwt.ts';
 import type { AccessTokenRecord, ActorClaim, AuditEvent, ClientRecord } from '../../store/index.ts';
 import type { AuthenticatedClient } from '../clients.ts';
 import type { IssuerContext, RegisteredResource } from '../context.ts';
@@ -236,11 +238,6 @@ function issuedActor(
     throw new OAuthError('invalid_request', `the delegation chain would exceed ${MAX_DELEGATION_DEPTH} actors`);
   }
   return act;
-}
-
-/** The actors of an `act` claim, current first. */
-export function actorChain(act: ActorClaim | undefined): string[] {
-  return act ? [act.sub, ...actorChain(act.act)] : [];
 }
 
 /** §4.4: when the subject token says who may act for its subject, nobody else may (`invalid_request`, §2.2.2). */
