@@ -29,6 +29,28 @@ export function actorChain(act: unknown): string[] {
   return typeof sub === 'string' ? [sub, ...actorChain(prior)] : [];
 }
 
+/** Who a delegated token speaks for (`sub`), where it goes (`aud`), and who acts (RFC 8693 §4.1). */
+export interface DelegationChain {
+  sub?: string;
+  aud?: unknown;
+  /** The actors, current first. */
+  actors: string[];
+}
+
+/** The delegation a JWT carries; undefined for a token that is not a decodable JWT. */
+export function delegationOf(token: string): DelegationChain | undefined {
+  try {
+    const claims = decodeJwt(token);
+    return {
+      ...(typeof claims.sub === 'string' ? { sub: claims.sub } : {}),
+      aud: claims.aud,
+      actors: actorChain(claims.act),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /** True for a signed JWT (three segments, a decodable header and payload). */
 export function isJwt(token: string): boolean {
   return decodeAccessToken(token) !== undefined;

@@ -1,5 +1,7 @@
-import { decodeJwt } from 'jose';
-import { actorChain } from '../../harness/jwt.ts';
+import { type DelegationChain, delegationOf } from '../../harness/jwt.ts';
+
+export type { DelegationChain } from '../../harness/jwt.ts';
+
 import type { Fetch } from '../../harness/network/types.ts';
 import type { Defects } from '../defects.ts';
 import type { IssuerDirectory } from './issuer-directory.ts';
@@ -22,17 +24,6 @@ export interface DownstreamOptions {
 export interface DownstreamCaller {
   token: string;
   issuer: string;
-}
-
-/**
- * Seed 003, the on-behalf-of chain as the downstream token states it (RFC 8693 §4.1): the user (`sub`), the audience,
- * and the actors, current first (this MCP server, then any that acted before it). Read, not verified: it is the
- * downstream API's job to verify the token; this is for the tool's report.
- */
-export interface DelegationChain {
-  sub?: string;
-  aud?: unknown;
-  actors: string[];
 }
 
 /** What the tool saw: the downstream answer, or why it could not call. */
@@ -59,7 +50,7 @@ export function createDownstreamCall(options: DownstreamOptions): DownstreamCall
     const credential = defects.has('token-passthrough') ? 'passthrough' : 'exchanged';
     try {
       const token = credential === 'passthrough' ? caller.token : await exchangeToken(caller, options);
-      const delegation = credential === 'exchanged' ? delegationChain(token) : undefined;
+      const delegation = credential === 'exchanged' ? delegationOf(token) : undefined;
       const response = await options.fetch(url, { headers: { Authorization: `Bearer ${token}` } });
       const body = (await response.text()).slice(0, 2000);
       return { url, credential, ...(delegation ? { delegation } : {}), status: response.status, body };
@@ -102,17 +93,4 @@ async function exchangeToken(caller: DownstreamCaller, options: DownstreamOption
     throw new Error(`the token exchange issued ${String(body.issued_token_type)}, not an access token`);
   }
   return body.access_token;
-}
-
-function delegationChain(token: string): DelegationChain | undefined {
-  try {
-    const claims = decodeJwt(token);
-    return {
-      ...(typeof claims.sub === 'string' ? { sub: claims.sub } : {}),
-      aud: claims.aud,
-      actors: actorChain(claims.act),
-    };
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,8 @@
-import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { actorChain } from '../../../harness/jwt.ts';
+import { type DelegationChain, delegationOf } from '../../../harness/jwt.ts';
+
+export type { DelegationChain as Delegation } from '../../../harness/jwt.ts';
+
 import type { Fetch } from '../../../harness/network/types.ts';
 import { discoverIssuer, type HttpOptions, httpOptions, JourneyError } from '../client-kit.ts';
 
@@ -33,20 +35,12 @@ export interface DelegatingServiceOptions {
   log?: (step: string) => void;
 }
 
-/** The delegation as the downstream token states it (read for the report, not verified: that is the API's job). */
-export interface Delegation {
-  sub?: string;
-  aud?: unknown;
-  /** The actors, current first (RFC 8693 §4.1). */
-  actors: string[];
-}
-
 export interface DelegatingServiceRun {
   steps: string[];
   accessToken: string;
   issuedTokenType: string;
   /** Absent when the exchanged token is opaque. */
-  delegation?: Delegation;
+  delegation?: DelegationChain;
   downstream: { status: number; body: string };
 }
 
@@ -138,19 +132,6 @@ async function exchangeForDownstream(
     );
   }
   return { accessToken: result.access_token, issuedTokenType: result.issued_token_type };
-}
-
-function delegationOf(token: string): Delegation | undefined {
-  try {
-    const claims = decodeJwt(token);
-    return {
-      ...(typeof claims.sub === 'string' ? { sub: claims.sub } : {}),
-      aud: claims.aud,
-      actors: actorChain(claims.act),
-    };
-  } catch {
-    return undefined;
-  }
 }
 
 function describe(error: unknown): string {
