@@ -11,6 +11,18 @@ export class JourneyError extends Error {
   override name = 'JourneyError';
 }
 
+/** The steps of a journey, as it reports them (and passes them to `log` as they happen). */
+export function journeySteps(log?: (step: string) => void): { steps: string[]; step(text: string): void } {
+  const steps: string[] = [];
+  return {
+    steps,
+    step(text) {
+      steps.push(text);
+      log?.(text);
+    },
+  };
+}
+
 export type HttpOptions = { [oauth.customFetch]: Fetch; [oauth.allowInsecureRequests]: boolean };
 
 /** `allowInsecure` lets oauth4webapi talk to http:// servers (loopback `serve`); never needed for https origins. */

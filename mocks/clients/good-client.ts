@@ -8,6 +8,7 @@ import {
   type HttpOptions,
   httpOptions,
   JourneyError,
+  journeySteps,
 } from './client-kit.ts';
 
 export interface GoodClientOptions {
@@ -42,11 +43,7 @@ export async function runGoodClientJourney(options: GoodClientOptions): Promise<
   const fetch = options.fetch ?? globalThis.fetch;
   const mcpUrl = new URL(options.mcpUrl);
   const redirectUri = options.redirectUri ?? DEFAULT_REDIRECT_URI;
-  const steps: string[] = [];
-  const step = (text: string) => {
-    steps.push(text);
-    options.log?.(text);
-  };
+  const { steps, step } = journeySteps(options.log);
   const http = httpOptions(fetch, options.allowInsecureRequests ?? false);
 
   const challenge = await probeUnauthenticated(mcpUrl, fetch);

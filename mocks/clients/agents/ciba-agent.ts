@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import type { Fetch } from '../../../harness/network/types.ts';
-import { callEcho, discoverIssuer, httpOptions } from '../client-kit.ts';
+import { callEcho, discoverIssuer, httpOptions, journeySteps } from '../client-kit.ts';
 
 export interface CibaAgentOptions {
   /** The AS issuer; its metadata (OpenID discovery) names the backchannel and token endpoints. */
@@ -53,11 +53,7 @@ export async function runCibaAgent(options: CibaAgentOptions): Promise<CibaAgent
   const fetch = options.fetch ?? globalThis.fetch;
   const wait = options.wait ?? ((seconds) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000)));
   const http = httpOptions(fetch, options.allowInsecureRequests ?? false);
-  const steps: string[] = [];
-  const step = (text: string) => {
-    steps.push(text);
-    options.log?.(text);
-  };
+  const { steps, step } = journeySteps(options.log);
 
   const as = await discoverIssuer(options.issuer, http, 'oidc');
   if (!as.backchannel_token_delivery_modes_supported?.includes('poll')) {

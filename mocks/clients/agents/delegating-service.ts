@@ -4,7 +4,7 @@ import { type DelegationChain, delegationOf } from '../../../harness/jwt.ts';
 export type { DelegationChain as Delegation } from '../../../harness/jwt.ts';
 
 import type { Fetch } from '../../../harness/network/types.ts';
-import { discoverIssuer, type HttpOptions, httpOptions, JourneyError } from '../client-kit.ts';
+import { discoverIssuer, type HttpOptions, httpOptions, JourneyError, journeySteps } from '../client-kit.ts';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -52,11 +52,7 @@ export interface DelegatingServiceRun {
 export async function runDelegatingService(options: DelegatingServiceOptions): Promise<DelegatingServiceRun> {
   const fetch = options.fetch ?? globalThis.fetch;
   const http = httpOptions(fetch, options.allowInsecureRequests ?? false);
-  const steps: string[] = [];
-  const step = (text: string) => {
-    steps.push(text);
-    options.log?.(text);
-  };
+  const { steps, step } = journeySteps(options.log);
 
   const as = await discover(options.issuer, http);
   step(`authorization server metadata: issuer=${as.issuer}`);

@@ -7,6 +7,7 @@ import {
   type HttpOptions,
   httpOptions,
   JourneyError,
+  journeySteps,
 } from '../client-kit.ts';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -52,11 +53,7 @@ export interface EnterpriseAgentJourney {
 export async function runEnterpriseAgent(options: EnterpriseAgentOptions): Promise<EnterpriseAgentJourney> {
   const fetch = options.fetch ?? globalThis.fetch;
   const http = httpOptions(fetch, options.allowInsecureRequests ?? false);
-  const steps: string[] = [];
-  const step = (text: string) => {
-    steps.push(text);
-    options.log?.(text);
-  };
+  const { steps, step } = journeySteps(options.log);
 
   const resource = await discoverResource(new URL(options.mcpUrl), http);
   step(`protected resource metadata: authorization_servers=${resource.authorization_servers}`);

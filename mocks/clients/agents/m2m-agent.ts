@@ -5,7 +5,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import type { Fetch } from '../../../harness/network/types.ts';
-import { callEcho, discoverIssuer, type HttpOptions, httpOptions } from '../client-kit.ts';
+import { callEcho, discoverIssuer, type HttpOptions, httpOptions, journeySteps } from '../client-kit.ts';
 
 export interface M2mAgentOptions {
   /** The authorization server's issuer identifier; its metadata names every endpoint the agent uses. */
@@ -31,11 +31,7 @@ export interface M2mAgentRun {
 export async function runM2mAgent(options: M2mAgentOptions): Promise<M2mAgentRun> {
   const fetch = options.fetch ?? globalThis.fetch;
   const http = httpOptions(fetch, options.allowInsecureRequests ?? false);
-  const steps: string[] = [];
-  const step = (text: string) => {
-    steps.push(text);
-    options.log?.(text);
-  };
+  const { steps, step } = journeySteps(options.log);
   const as = await discoverIssuer(options.issuer, http);
   step(`authorization server metadata: issuer=${as.issuer}`);
   const client: oauth.Client = { client_id: options.clientId };

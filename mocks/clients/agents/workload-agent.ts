@@ -5,7 +5,14 @@
  */
 import * as oauth from 'oauth4webapi';
 import type { Fetch } from '../../../harness/network/types.ts';
-import { callEcho, discoverIssuer, discoverResource, type HttpOptions, httpOptions } from '../client-kit.ts';
+import {
+  callEcho,
+  discoverIssuer,
+  discoverResource,
+  type HttpOptions,
+  httpOptions,
+  journeySteps,
+} from '../client-kit.ts';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
@@ -35,11 +42,7 @@ export class WorkloadAgentError extends Error {
 
 export async function runWorkloadAgent(options: WorkloadAgentOptions): Promise<WorkloadAgentRun> {
   const mcpUrl = new URL(options.mcpUrl);
-  const steps: string[] = [];
-  const step = (text: string) => {
-    steps.push(text);
-    options.log?.(text);
-  };
+  const { steps, step } = journeySteps(options.log);
   const http = httpOptions(options.fetch, options.allowInsecureRequests ?? false);
 
   const resource = await discoverResource(mcpUrl, http);
