@@ -13,7 +13,7 @@ import type { ClientRecord, Store, TokenEndpointAuthMethod } from '../store/inde
 import { addressProblem, resolveWithDns } from './cimd/address.ts';
 import { OAuthError } from './errors.ts';
 import { constantTimeEqual, singleParam } from './http.ts';
-import { fetchKeySet } from './outbound.ts';
+import { cachedKeySet, fetchKeySet } from './outbound.ts';
 
 export interface PreRegisteredClient {
   client_id: string;
@@ -320,24 +320,50 @@ async function authenticateWithAssertion(
   if (client?.token_endpoint_auth_method !== 'private_key_jwt' || !(client.jwks || client.jwks_uri)) {
     throw invalidClient(`client ${clientId} is not registered for private_key_jwt`);
   }
-  const keys = client.jwks ?? (await registeredKeys(client.jwks_uri!, assertions.fetch));
+  const keys = client.jwks ?? (await registeredKeys(store, client.jwks_uri!, assertion, assertions));
   const claims = await verifiedClaims(assertion, keys, defects);
   checkAssertionClaims(claims, clientId, assertions, defects);
   await checkAssertionNotReplayed(store, claims, clientId, epochSeconds(assertions.clock), defects);
   return { client, method: 'private_key_jwt' };
 }
 
-/** RFC 7591 §2 `jwks_uri`: the client's key set, fetched at each use (bounded in time and size). */
-async function registeredKeys(jwksUri: string, fetch: Fetch | undefined): Promise<JSONWebKeySet> {
+const CLIENT_KEYS_MAX_AGE_MS = 10 * 60_000;
+const CLIENT_KEYS_REFETCH_COOLDOWN_MS = 30_000;
+
+/**
+ * RFC 7591 §2 `jwks_uri`: the client's key set, fetched (bounded in time and size) and cached per server, fetched
+ * again for an assertion whose `kid` it lacks (key rotation).
+ */
+async function registeredKeys(
+  store: Store,
+  jwksUri: string,
+  assertion: string,
+  { fetch, clock }: ClientAssertionOptions,
+): Promise<JSONWebKeySet> {
   if (!fetch) throw invalidClient('keys registered by jwks_uri cannot be fetched here');
-  // The URL is the client's choice: the same special-use address rule as for metadata documents (SSRF).
-  const blocked = URL.canParse(jwksUri)
-    ? await addressProblem(new URL(jwksUri), { allowHosts: [], resolve: resolveWithDns, unchecked: false })
-    : 'not a URL';
-  if (blocked) throw invalidClient(`the client's jwks_uri ${jwksUri} is not fetched: ${blocked}`);
-  return fetchKeySet(fetch, jwksUri).catch((thrown: unknown) => {
+  const load = async () => {
+    // The URL is the client's choice: the same special-use address rule as for metadata documents (SSRF).
+    const blocked = URL.canParse(jwksUri)
+      ? await addressProblem(new URL(jwksUri), { allowHosts: [], resolve: resolveWithDns, unchecked: false })
+      : 'not a URL';
+    if (blocked) throw invalidClient(`the client's jwks_uri ${jwksUri} is not fetched: ${blocked}`);
+    return fetchKeySet(fetch, jwksUri);
+  };
+  const lookup = { now: clock.now(), kid: assertionKid(assertion), load };
+  const limits = { maxAgeMs: CLIENT_KEYS_MAX_AGE_MS, cooldownMs: CLIENT_KEYS_REFETCH_COOLDOWN_MS };
+  return cachedKeySet(store, `client-jwks ${jwksUri}`, { ...lookup, ...limits }).catch((thrown: unknown) => {
+    if (thrown instanceof OAuthError) throw thrown;
     throw invalidClient(`the client's jwks_uri gave no key set (${(thrown as Error).message})`);
   });
+}
+
+function assertionKid(assertion: string): string | undefined {
+  try {
+    const { kid } = decodeProtectedHeader(assertion);
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function unverifiedClaims(assertion: string): JWTPayload {
