@@ -286,6 +286,17 @@ describe('RFC 7592 delete', () => {
     expect((await configuration(removed, 'DELETE')).status).toBe(204);
     expect((await configuration(kept, 'GET')).status).toBe(200);
   });
+
+  it("withdraws the consents users gave the client, and only that client's", async () => {
+    const kept = await registerClient();
+    const removed = await registerClient();
+    for (const client of [kept, removed]) {
+      await server.store.consents.save({ userId: 'user-alice', clientId: client.client_id, scopes: [], grantedAt: 0 });
+    }
+    expect((await configuration(removed, 'DELETE')).status).toBe(204);
+    expect(await server.store.consents.get('user-alice', removed.client_id)).toBeUndefined();
+    expect(await server.store.consents.get('user-alice', kept.client_id)).toBeDefined();
+  });
 });
 
 describe('RFC 7592 switched off', () => {

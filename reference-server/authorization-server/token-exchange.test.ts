@@ -2,7 +2,7 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from '
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_EXCHANGE_DEFECTS } from '../defects/token-exchange.ts';
 import type { Defect } from '../defects.ts';
-import type { AuditEvent, ClientRecord } from '../store/index.ts';
+import type { ClientRecord, TokenExchangeEvent } from '../store/index.ts';
 import { MAX_DELEGATION_DEPTH } from './grants/token-exchange.ts';
 import {
   ACCESS_TOKEN_TYPE,
@@ -112,8 +112,10 @@ async function auditTrail(server: TestServer, query = '', token = ADMIN_TOKEN): 
   return get(server.handler, `${ISSUER}/admin/audit${query}`, { Authorization: `Bearer ${token}` });
 }
 
-async function auditEvents(server: TestServer, query = ''): Promise<AuditEvent[]> {
-  return ((await (await auditTrail(server, query)).json()) as { events: AuditEvent[] }).events;
+/** The audit log's token exchanges (`query` starts with `&`); the log holds issuance and revocation events too. */
+async function auditEvents(server: TestServer, query = ''): Promise<TokenExchangeEvent[]> {
+  const response = await auditTrail(server, `?kind=token-exchange${query}`);
+  return ((await response.json()) as { events: TokenExchangeEvent[] }).events;
 }
 
 function jtiOf(token: string): string {
@@ -419,7 +421,7 @@ describe('the audit trail (seed 003)', () => {
     const subject = await userAccessToken(server);
     const first = await exchangedToken(await exchange(server, subject, withActor(await actorToken(server))));
     const second = await exchangedToken(await exchange(server, first, { resource: THIRD_RESOURCE }));
-    const events = await auditEvents(server, `?jti=${encodeURIComponent(jtiOf(first))}`);
+    const events = await auditEvents(server, `&jti=${encodeURIComponent(jtiOf(first))}`);
     expect(events).toHaveLength(2);
     expect(events[0]).toMatchObject({
       kind: 'token-exchange',
@@ -448,16 +450,16 @@ describe('the audit trail (seed 003)', () => {
 
   it('records impersonation as such', async () => {
     const token = await exchangedToken(await exchange(server, await userAccessToken(server), {}, asImpersonator));
-    expect(await auditEvents(server, `?jti=${jtiOf(token)}`)).toMatchObject([{ impersonation: true, actors: [] }]);
+    expect(await auditEvents(server, `&jti=${jtiOf(token)}`)).toMatchObject([{ impersonation: true, actors: [] }]);
   });
 
   it('filters by user', async () => {
     const bobToken = await userAccessToken(server, { login_hint: 'bob' });
     const bob = decodeJwt(bobToken).sub as string;
     await exchange(server, bobToken);
-    const events = await auditEvents(server, `?sub=${bob}`);
+    const events = await auditEvents(server, `&sub=${bob}`);
     expect(events.every((event) => event.sub === bob)).toBe(true);
-    expect(await auditEvents(server, '?sub=nobody')).toEqual([]);
+    expect(await auditEvents(server, '&sub=nobody')).toEqual([]);
   });
 
   it('records nothing for a refused exchange', async () => {
@@ -549,7 +551,7 @@ const PROBES: Record<keyof typeof TOKEN_EXCHANGE_DEFECTS, Probe> = {
     issues(await exchange(server, await userAccessToken(server), { client_id: CLIENTS.public.client_id }, {})),
   'exchange-audit-missing': async (server) => {
     const token = await firstHop(server);
-    return (await auditEvents(server, `?jti=${jtiOf(token)}`)).length === 0;
+    return (await auditEvents(server, `&jti=${jtiOf(token)}`)).length === 0;
   },
 };
 

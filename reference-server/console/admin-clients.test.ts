@@ -267,6 +267,23 @@ describe('admin clients API', () => {
     expect((await refresh(server, created, again.refresh_token)).status).toBe(200);
   });
 
+  it('delete and revoke consent withdraw the consents users gave the client, and only its', async () => {
+    const [deleted, revoked, kept] = [
+      await createClient(server, webApp),
+      await createClient(server, webApp),
+      await createClient(server, webApp),
+    ];
+    for (const client of [deleted, revoked, kept]) {
+      await server.store.consents.save({ userId: 'user-alice', clientId: client.client_id, scopes: [], grantedAt: 0 });
+    }
+    expect((await admin(server, 'DELETE', `${CLIENTS_URL}/${deleted.client_id}`)).status).toBe(204);
+    expect((await admin(server, 'POST', `${CLIENTS_URL}/${revoked.client_id}/revoke-consent`)).status).toBe(200);
+    const remembered = async (client: ClientBody) => server.store.consents.get('user-alice', client.client_id);
+    expect(await remembered(deleted)).toBeUndefined();
+    expect(await remembered(revoked)).toBeUndefined();
+    expect(await remembered(kept)).toBeDefined();
+  });
+
   it('answers bad input with 400 JSON, never 500', async () => {
     const cases: [unknown, string][] = [
       ['{not json', 'invalid_request'],

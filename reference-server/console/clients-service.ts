@@ -1,8 +1,10 @@
 /**
  * Seed 004 (Clients hub): the operations on clients that the admin API and the console share. Deleting a client is
- * immediate and ends its client id; revoking consent keeps the client and ends every grant users gave it.
+ * immediate and ends its client id; revoking consent keeps the client and ends every grant users gave it. Both
+ * withdraw the consents users gave it, so they are asked again.
  */
 import { epochSeconds } from '../../harness/clock.ts';
+import { recordActivity } from '../authorization-server/activity.ts';
 import type { IssuerContext } from '../authorization-server/context.ts';
 import { OAuthError } from '../authorization-server/errors.ts';
 import { CIBA_GRANT } from '../authorization-server/grants/ciba.ts';
@@ -168,26 +170,43 @@ export async function retagClients(
 
 /**
  * Seed 004 (Revoking access): the client stays; every grant users gave it ends, with its refresh token family and
- * access tokens (OAuth 2.1 §4.3, RFC 7009 §2.1). Answers how many live grants were revoked.
+ * access tokens (OAuth 2.1 §4.3, RFC 7009 §2.1), and remembered consents are withdrawn. Answers how many live grants
+ * were revoked.
  */
 export async function revokeConsent(ctx: IssuerContext, clientId: string): Promise<number> {
   const client = await findClient(ctx, clientId);
-  return revokeGrantsOf(ctx, client.client_id);
+  return endClientAccess(ctx, client.client_id, 'consent-revoked');
 }
 
-async function revokeGrantsOf(ctx: IssuerContext, clientId: string): Promise<number> {
+/**
+ * Ends what users gave a client: every grant with its refresh token family and access tokens, and the remembered
+ * consents (so users are asked again); the audit log records it. Answers how many live grants were revoked.
+ */
+export async function endClientAccess(
+  ctx: IssuerContext,
+  clientId: string,
+  reason: 'consent-revoked' | 'client-deleted',
+): Promise<number> {
   let revoked = 0;
   for (const grant of await ctx.store.grants.listByClient(clientId)) {
     if (grant.revokedAt === undefined) revoked++;
     await revokeRefreshTokenFamily(ctx, grant.id);
   }
+  const withdrawn = await ctx.store.consents.deleteByClient(clientId);
+  const action = reason === 'client-deleted' ? 'client deleted' : 'consent revoked';
+  await recordActivity(ctx, {
+    kind: 'token-revoked',
+    clientId,
+    summary: `${action}: ${revoked} ${revoked === 1 ? 'grant' : 'grants'} of ${clientId} ended with their tokens`,
+    details: { reason, grants_revoked: revoked, consents_withdrawn: withdrawn },
+  });
   return revoked;
 }
 
 /** Seed 004 (Deleting Clients): immediate; the client id stops working and what it was granted ends with it. */
 export async function deleteClient(ctx: IssuerContext, clientId: string): Promise<void> {
   const client = await findClient(ctx, clientId);
-  await revokeGrantsOf(ctx, client.client_id);
+  await endClientAccess(ctx, client.client_id, 'client-deleted');
   await ctx.store.clients.delete(client.client_id);
 }
 

@@ -233,6 +233,21 @@ describe.skipIf(!chromiumPath)('Clients hub console in Chromium (needs Chromium:
     expect(await token.json()).toMatchObject({ error: 'invalid_client' });
   });
 
+  it('shows what happened in the audit log, filtered by kind, and the users directory', async () => {
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    expect(await page.locator('tbody tr', { hasText: 'Token issued' }).count()).toBeGreaterThanOrEqual(2);
+    await page.getByLabel('Kind').selectOption({ label: 'Token revoked' });
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const revocations = await page.locator('tbody tr').allTextContents();
+    expect(revocations.every((row) => row.includes('Token revoked'))).toBe(true);
+    expect(revocations.join('\n')).toMatch(/client deleted: \d+ grants? of/);
+    expect(revocations.join('\n')).toContain('consent revoked');
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    expect(await page.getByRole('columnheader', { name: 'MFA enrolled' }).count()).toBe(1);
+  });
+
   it('is usable by keyboard alone: Tab reaches the skip link, the filter and the bulk controls', async () => {
     await page.goto(`${consoleUrl}/clients`);
     const reached: string[] = [];

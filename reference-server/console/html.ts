@@ -78,12 +78,12 @@ export interface PageChrome {
   title: string;
   /** The sign-out form, when someone is signed in. */
   signOut?: { action: string; csrfToken: string };
-  nav?: { clients: string; create: string };
+  nav?: { clients: string; create: string; users: string; audit: string };
 }
 
 export function page(chrome: PageChrome, body: SafeHtml, status = 200, headers: Record<string, string> = {}): Response {
   const nav = chrome.nav
-    ? html`<nav aria-label="Console"><a href="${chrome.nav.clients}">Clients</a> · <a href="${chrome.nav.create}">+ Client</a></nav>`
+    ? html`<nav aria-label="Console"><a href="${chrome.nav.clients}">Clients</a> · <a href="${chrome.nav.create}">+ Client</a> · <a href="${chrome.nav.users}">Users</a> · <a href="${chrome.nav.audit}">Audit log</a></nav>`
     : '';
   const signOut = chrome.signOut
     ? html`<form method="post" action="${chrome.signOut.action}"><input type="hidden" name="csrf_token" value="${chrome.signOut.csrfToken}"><button type="submit" class="secondary">Sign out</button></form>`

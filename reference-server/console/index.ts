@@ -1,8 +1,12 @@
+import { AUDIT_DEFAULT_LIMIT, AUDIT_EVENT_KINDS, readAuditLog } from '../authorization-server/activity.ts';
 import type { IssuerContext } from '../authorization-server/context.ts';
+import { listUsers, userView } from '../authorization-server/endpoints/admin-users.ts';
 import { OAuthError } from '../authorization-server/errors.ts';
+import { userTenant } from '../authorization-server/flow-users.ts';
 import { readForm, redirectResponse } from '../authorization-server/http.ts';
 import type { RouteSpec } from '../authorization-server/routes.ts';
-import type { SessionRecord } from '../store/index.ts';
+import type { AuditEventKind, SessionRecord } from '../store/index.ts';
+import { type AuditPageView, auditPage, usersPage } from './activity-views.ts';
 import { type ClientFilter, clientFilter } from './client-filters.ts';
 import { settingsOf } from './client-settings.ts';
 import { clientType } from './client-view.ts';
@@ -59,6 +63,8 @@ function consoleUrls(ctx: IssuerContext): ConsoleUrls {
     edit: (clientId) => `${client(clientId)}/edit`,
     revokeConsent: (clientId) => `${client(clientId)}/revoke-consent`,
     remove: (clientId) => `${client(clientId)}/delete`,
+    users: `${base}/users`,
+    audit: `${base}/audit`,
   };
 }
 
@@ -190,6 +196,27 @@ export function consoleRoutes(ctx: IssuerContext): RouteSpec[] {
       },
     },
     {
+      path: `${base}/users`,
+      handlers: {
+        // Seeds 001/004: the users flows and federation created, found by login ID or email.
+        GET: signedPage(async (request, signed) => {
+          const loginId = (new URL(request.url).searchParams.get('login_id') ?? '').trim();
+          const users = await listUsers(ctx, loginId ? { loginId } : {});
+          return usersPage(signed, { users: users.map(userView), loginId });
+        }),
+      },
+    },
+    {
+      path: `${base}/audit`,
+      handlers: {
+        // Seed 004: the audit log, newest first, filtered by kind and user.
+        GET: signedPage(async (request, signed) => {
+          const view = await auditView(ctx, new URL(request.url).searchParams);
+          return auditPage(signed, view, view.error ? 400 : 200);
+        }),
+      },
+    },
+    {
       path: `${base}/clients/new`,
       handlers: {
         GET: signedPage(async (_request, signed) =>
@@ -313,6 +340,34 @@ export function consoleRoutes(ctx: IssuerContext): RouteSpec[] {
       },
     },
   ];
+}
+
+function isEventKind(value: string): value is AuditEventKind {
+  return (AUDIT_EVENT_KINDS as string[]).includes(value);
+}
+
+/** The `sub` a person typed: a user's ID as is, or the ID of the user with that login ID or email. */
+async function subjectOf(ctx: IssuerContext, typed: string): Promise<string> {
+  const user = await ctx.store.users.findByLoginId(userTenant(ctx), typed);
+  return user?.id ?? typed;
+}
+
+/** Seed 004 (audit log): the newest events first, by kind and user, at most AUDIT_DEFAULT_LIMIT of them. */
+async function auditView(ctx: IssuerContext, params: URLSearchParams): Promise<AuditPageView> {
+  const typedKind = params.get('kind') ?? '';
+  const user = (params.get('user') ?? '').trim();
+  const kind = isEventKind(typedKind) ? typedKind : '';
+  const sub = user ? await subjectOf(ctx, user) : undefined;
+  const query = { kinds: kind ? [kind] : [], limit: AUDIT_DEFAULT_LIMIT + 1, ...(sub ? { sub } : {}) };
+  const events = (await readAuditLog(ctx, query)).reverse();
+  const truncated = events.length > AUDIT_DEFAULT_LIMIT;
+  return {
+    events: truncated ? events.slice(0, AUDIT_DEFAULT_LIMIT) : events,
+    kind,
+    user,
+    ...(truncated ? { truncatedAt: AUDIT_DEFAULT_LIMIT } : {}),
+    ...(typedKind !== kind ? { error: `Unknown kind "${typedKind}": showing every kind.` } : {}),
+  };
 }
 
 function editView(urls: ConsoleUrls, clientId: string, values: Record<string, unknown>, annotationsOnly: boolean) {

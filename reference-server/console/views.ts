@@ -25,6 +25,8 @@ export interface ConsoleUrls {
   edit(clientId: string): string;
   revokeConsent(clientId: string): string;
   remove(clientId: string): string;
+  users: string;
+  audit: string;
 }
 
 export interface Signed {
@@ -32,12 +34,13 @@ export interface Signed {
   csrfToken: string;
 }
 
-function chrome(title: string, signed?: Signed): PageChrome {
+export function chrome(title: string, signed?: Signed): PageChrome {
   if (!signed) return { title };
+  const { urls } = signed;
   return {
     title,
-    signOut: { action: signed.urls.signOut, csrfToken: signed.csrfToken },
-    nav: { clients: signed.urls.clients, create: signed.urls.create },
+    signOut: { action: urls.signOut, csrfToken: signed.csrfToken },
+    nav: { clients: urls.clients, create: urls.create, users: urls.users, audit: urls.audit },
   };
 }
 
@@ -45,7 +48,7 @@ function csrfInput(signed: Signed): SafeHtml {
   return html`<input type="hidden" name="csrf_token" value="${signed.csrfToken}">`;
 }
 
-function messages(notice?: string, error?: string): SafeHtml {
+export function messages(notice?: string, error?: string): SafeHtml {
   return html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}${
     error ? html`<p class="error" role="alert">${error}</p>` : ''
   }`;
@@ -55,7 +58,7 @@ function grantLabel(grant: string): string {
   return GRANT_TYPE_LABELS[grant] ?? grant;
 }
 
-function dateTime(iso: string): string {
+export function dateTime(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
 
@@ -92,7 +95,11 @@ export interface ClientsPageView {
   error?: string;
 }
 
-function options(values: readonly string[], selected: string, label: (value: string) => string = (v) => v): SafeHtml {
+export function options(
+  values: readonly string[],
+  selected: string,
+  label: (value: string) => string = (v) => v,
+): SafeHtml {
   return html`${values.map((value) => html`<option value="${value}"${value === selected ? html` selected` : ''}>${label(value)}</option>`)}`;
 }
 
@@ -115,7 +122,7 @@ ${rows.map(filterRow)}
 </fieldset></form>`;
 }
 
-function badges(values: readonly string[], label: (value: string) => string = (v) => v): SafeHtml {
+export function badges(values: readonly string[], label: (value: string) => string = (v) => v): SafeHtml {
   return html`${values.map((value) => html`<span class="badge">${label(value)}</span>`)}`;
 }
 

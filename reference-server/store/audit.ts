@@ -3,7 +3,7 @@
  * downstream token can be traced to the user and to every service that acted on the way. The events of one chain
  * link up: an event's `subjectJti` is the `issuedJti` of the event before it, when that token was exchanged too.
  */
-export interface AuditEvent {
+export interface TokenExchangeEvent {
   id: string;
   issuer: string;
   /** Epoch milliseconds. */
@@ -32,6 +32,39 @@ export interface AuditEvent {
   audience: string;
   scope: string;
 }
+
+/** What every other audit event has: who (user and client, when known) did what, when, at which issuer. */
+interface AuditEventBase {
+  id: string;
+  issuer: string;
+  /** Epoch milliseconds. */
+  at: number;
+  /** The user, when known. */
+  sub?: string;
+  clientId?: string;
+  /** One line for people reading the log. */
+  summary: string;
+}
+
+/** Seed 004: sign-ins (password, flow, federation) and refused sign-ins, consents, issuance, revocation, users. */
+export interface ActivityEvent extends AuditEventBase {
+  kind:
+    | 'login'
+    | 'login-failed'
+    | 'consent-granted'
+    | 'consent-denied'
+    | 'user-created'
+    | 'user-updated'
+    | 'token-issued'
+    | 'token-revoked'
+    | 'mfa-enrolled'
+    | 'mfa-failed';
+  /** e.g. the flow id, the grant type, the amr, the upstream issuer. */
+  details?: Record<string, string | number | boolean | string[]>;
+}
+
+export type AuditEvent = TokenExchangeEvent | ActivityEvent;
+export type AuditEventKind = AuditEvent['kind'];
 
 export interface AuditLog {
   append(event: AuditEvent): Promise<void>;

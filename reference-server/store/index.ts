@@ -7,7 +7,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { AuditLog } from './audit.ts';
 import type { BackchannelRequestRecord } from './backchannel.ts';
 
-export type { AuditEvent, AuditLog } from './audit.ts';
+export type { ActivityEvent, AuditEvent, AuditEventKind, AuditLog, TokenExchangeEvent } from './audit.ts';
 export type { BackchannelRequestRecord } from './backchannel.ts';
 
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
@@ -46,6 +46,8 @@ export interface ClientRecord {
   tags?: string[];
   /** Seed 004 (Flows): a trusted first-party client whose users are not asked for consent. */
   skip_consent?: boolean;
+  /** Seed 004 (Flows): the consent flow its users go through at /authorize instead of the built-in login. */
+  flow_id?: string;
   /** Epoch milliseconds of the last change through the admin API or RFC 7592. */
   updated_at?: number;
   /** Seed 004 (JWT bearer): external issuers whose JWTs this client may present (RFC 7523 §2.1). */
@@ -255,6 +257,51 @@ export interface BackchannelRequestStore extends RecordStore<BackchannelRequestR
   markRedeemed(id: string, at: number): Promise<boolean>;
 }
 
+/**
+ * A person known to this server (seed 001 users): created by flows (Generate JWT) or federation, with login IDs
+ * (emails, usernames), external IDs (upstream user IDs, OIDC `iss|sub`, SAML NameIDs) and the tenant they belong to.
+ */
+export interface UserRecord {
+  /** The `sub` of their tokens. */
+  id: string;
+  /** The issuer they were created at ('' tenant for the root issuer). */
+  tenant: string;
+  email?: string;
+  loginIds: string[];
+  externalIds: string[];
+  attributes: Record<string, string>;
+  /** Base32 TOTP secret once enrolled (RFC 6238). */
+  totpSecret?: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface UserStore {
+  get(id: string): Promise<UserRecord | undefined>;
+  /** Case-insensitive on emails and login IDs. */
+  findByLoginId(tenant: string, loginId: string): Promise<UserRecord | undefined>;
+  findByExternalId(tenant: string, externalId: string): Promise<UserRecord | undefined>;
+  save(user: UserRecord): Promise<void>;
+  list(tenant?: string): Promise<UserRecord[]>;
+}
+
+/** Consent a user gave a client (seed 004 Flows), remembered per user and client. */
+export interface ConsentRecord {
+  userId: string;
+  clientId: string;
+  scopes: string[];
+  /** Epoch milliseconds. */
+  grantedAt: number;
+}
+
+export interface ConsentStore {
+  get(userId: string, clientId: string): Promise<ConsentRecord | undefined>;
+  save(record: ConsentRecord): Promise<void>;
+  /** Withdraws every consent given to a client (e.g. when it is deleted); returns how many. */
+  deleteByClient(clientId: string): Promise<number>;
+}
+
 export interface Store {
   clients: ClientStore;
   codes: AuthorizationCodeStore;
@@ -266,6 +313,8 @@ export interface Store {
   sessions: RecordStore<SessionRecord>;
   backchannelRequests: BackchannelRequestStore;
   audit: AuditLog;
+  users: UserStore;
+  consents: ConsentStore;
 }
 
 export { createMemoryStore } from './memory.ts';

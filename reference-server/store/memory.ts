@@ -9,6 +9,8 @@ import type {
   BackchannelRequestStore,
   ClientRecord,
   ClientStore,
+  ConsentRecord,
+  ConsentStore,
   GrantRecord,
   GrantStore,
   OneTimeIdStore,
@@ -16,6 +18,8 @@ import type {
   RefreshTokenRecord,
   RefreshTokenStore,
   Store,
+  UserRecord,
+  UserStore,
 } from './index.ts';
 
 /** The default store: plain Maps, gone when the process ends. Records are copied in and out, as a database would. */
@@ -31,6 +35,8 @@ export function createMemoryStore(): Store {
     sessions: memoryRecords(),
     backchannelRequests: memoryBackchannelRequests(),
     audit: memoryAuditLog(),
+    users: memoryUsers(),
+    consents: memoryConsents(),
   };
 }
 
@@ -162,6 +168,51 @@ function memoryAuditLog(): AuditLog {
       return events
         .filter((event) => issuer === undefined || event.issuer === issuer)
         .map((event) => structuredClone(event));
+    },
+  };
+}
+
+/** Login IDs and emails compare without regard to case (`Alice@Example.com` is `alice@example.com`). */
+function sameLoginId(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function hasLoginId(user: UserRecord, loginId: string): boolean {
+  return (
+    (user.email !== undefined && sameLoginId(user.email, loginId)) ||
+    user.loginIds.some((candidate) => sameLoginId(candidate, loginId))
+  );
+}
+
+function memoryUsers(): UserStore {
+  const users = new Map<string, UserRecord>();
+  const find = (tenant: string, matches: (user: UserRecord) => boolean) =>
+    copy([...users.values()].find((user) => user.tenant === tenant && matches(user)));
+  return {
+    get: async (id) => copy(users.get(id)),
+    findByLoginId: async (tenant, loginId) => find(tenant, (user) => hasLoginId(user, loginId)),
+    findByExternalId: async (tenant, externalId) => find(tenant, (user) => user.externalIds.includes(externalId)),
+    save: async (user) => void users.set(user.id, structuredClone(user)),
+    list: async (tenant) =>
+      [...users.values()]
+        .filter((user) => tenant === undefined || user.tenant === tenant)
+        .sort((a, b) => a.createdAt - b.createdAt)
+        .map((user) => structuredClone(user)),
+  };
+}
+
+function memoryConsents(): ConsentStore {
+  const consents = new Map<string, ConsentRecord>();
+  const key = (userId: string, clientId: string) => JSON.stringify([userId, clientId]);
+  return {
+    get: async (userId, clientId) => copy(consents.get(key(userId, clientId))),
+    save: async (record) => void consents.set(key(record.userId, record.clientId), structuredClone(record)),
+    deleteByClient: async (clientId) => {
+      let withdrawn = 0;
+      for (const [id, record] of consents) {
+        if (record.clientId === clientId) withdrawn += Number(consents.delete(id));
+      }
+      return withdrawn;
     },
   };
 }

@@ -17,10 +17,10 @@ import { asOAuthError, errorResponse, jsonResponse, NO_STORE, OAuthError } from 
 import { mediaType, readBodyText } from '../http.ts';
 import type { RouteSpec } from '../routes.ts';
 
-type AdminHandler = (request: Request) => Promise<Response>;
+export type AdminHandler = (request: Request) => Promise<Response>;
 
 /** RFC 6750 §3.1: the admin token is required (401 otherwise); errors are JSON, never cached, never a 500 page. */
-function adminEndpoint(ctx: IssuerContext, handle: AdminHandler): AdminHandler {
+export function adminEndpoint(ctx: IssuerContext, handle: AdminHandler): AdminHandler {
   return async (request) => {
     try {
       requireAdmin(ctx, request);
@@ -135,7 +135,7 @@ export function adminClientRoutes(ctx: IssuerContext): RouteSpec[] {
           const clientId = clientIdFrom(ctx, request);
           return answer(savedBody(await updateClient(ctx, clientId, await readJson(request))));
         }),
-        // Seed 004 (Deleting Clients): immediate, with every grant of the client; 204.
+        // Seed 004 (Deleting Clients): immediate, with every grant and remembered consent of the client; 204.
         DELETE: endpoint(async (request) => {
           await deleteClient(ctx, clientIdFrom(ctx, request));
           return new Response(null, { status: 204, headers: { ...NO_STORE } });

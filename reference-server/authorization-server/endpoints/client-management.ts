@@ -1,8 +1,8 @@
+import { endClientAccess } from '../../console/clients-service.ts';
 import type { ClientRecord } from '../../store/index.ts';
 import type { IssuerContext } from '../context.ts';
 import { asOAuthError, errorResponse, jsonResponse, NO_STORE, OAuthError } from '../errors.ts';
 import { secretDigest } from '../grants/ciba.ts';
-import { revokeRefreshTokenFamily } from '../grants/refresh-token.ts';
 import { constantTimeEqual } from '../http.ts';
 import type { RouteSpec } from '../routes.ts';
 import {
@@ -166,7 +166,8 @@ function withoutRegisteredFields(client: ClientRecord): ClientRecord {
 
 /**
  * RFC 7592 §2.3: delete answers 204, and the client_id, its secret and its registration access token stop working
- * at once; every grant the client holds is revoked with its access and refresh tokens (codes die with the client).
+ * at once; every grant the client holds is revoked with its access and refresh tokens (codes die with the client),
+ * and the consents users gave it are withdrawn.
  */
 async function deleteClient(ctx: IssuerContext, _request: Request, { client }: Managed): Promise<Response> {
   const { defects } = ctx;
@@ -180,9 +181,7 @@ async function deleteClient(ctx: IssuerContext, _request: Request, { client }: M
     return noContent();
   }
   await ctx.store.clients.delete(client.client_id);
-  for (const grant of await ctx.store.grants.listByClient(client.client_id)) {
-    await revokeRefreshTokenFamily(ctx, grant.id);
-  }
+  await endClientAccess(ctx, client.client_id, 'client-deleted');
   return noContent();
 }
 

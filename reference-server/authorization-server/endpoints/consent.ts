@@ -1,3 +1,4 @@
+import { recordActivity } from '../activity.ts';
 import { approveAuthorization, denyAuthorization } from '../authorization-response.ts';
 import type { IssuerContext } from '../context.ts';
 import { OAuthError } from '../errors.ts';
@@ -22,6 +23,26 @@ async function signedInInteraction(
   return { ...interaction, sub };
 }
 
+/** Seed 004 (audit log): the user's decision on the scopes and resource asked for, or the client's skip-consent. */
+async function recordConsent(
+  ctx: IssuerContext,
+  { transaction, client, sub }: Interaction & { sub: string },
+  decision: 'approve' | 'deny',
+  skipped: boolean,
+): Promise<void> {
+  const granted = decision === 'approve';
+  const scope = transaction.scope || '(no scope)';
+  await recordActivity(ctx, {
+    kind: granted ? 'consent-granted' : 'consent-denied',
+    sub,
+    clientId: client.client_id,
+    summary: skipped
+      ? `${client.client_id} skips consent: ${scope} approved for ${sub} without asking`
+      : `${sub} ${granted ? 'approved' : 'denied'} ${client.client_id}: ${scope}`,
+    details: { scope: transaction.scope, resource: transaction.resource, skip_consent: skipped },
+  });
+}
+
 // MCP security best practices (consent): name the client, show where the browser returns, the scopes and the resource.
 export async function handleConsentPage(ctx: IssuerContext, request: Request): Promise<Response> {
   const interaction = await signedInInteraction(ctx, request, new URL(request.url).searchParams.get('txn'));
@@ -30,6 +51,7 @@ export async function handleConsentPage(ctx: IssuerContext, request: Request): P
   // Seed 004 (Flows): a trusted first-party client set to skip consent is approved without asking.
   if (client.skip_consent) {
     await ctx.store.transactions.delete(transaction.id);
+    await recordConsent(ctx, interaction, 'approve', true);
     return approveAuthorization(ctx, transaction, sub, 302);
   }
   const user = ctx.users.find((candidate) => candidate.sub === sub);
@@ -67,6 +89,7 @@ export async function handleConsentSubmit(ctx: IssuerContext, request: Request):
     return errorPage('Invalid consent form', 'The decision must be "approve" or "deny".');
   }
   await ctx.store.transactions.delete(transaction.id);
+  await recordConsent(ctx, interaction, decision, false);
   return decision === 'approve'
     ? approveAuthorization(ctx, transaction, sub, 303)
     : denyAuthorization(ctx, transaction, 303);

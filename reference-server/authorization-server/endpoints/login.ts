@@ -1,3 +1,4 @@
+import { recordActivity } from '../activity.ts';
 import type { IssuerContext } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import { readForm, redirectResponse } from '../http.ts';
@@ -47,8 +48,25 @@ export async function handleLoginSubmit(ctx: IssuerContext, request: Request): P
   const interaction = await loadInteraction(ctx, request, form.get('txn'));
   if (interaction instanceof Response) return interaction;
   if (!csrfTokenMatches(interaction.session, form.get('csrf_token'))) return csrfFailurePage();
-  const user = findUserByCredentials(ctx.users, form.get('username') ?? '', form.get('password') ?? '');
-  if (!user) return renderLogin(ctx, interaction, 'Wrong username or password. Try again.');
+  const username = form.get('username') ?? '';
+  const user = findUserByCredentials(ctx.users, username, form.get('password') ?? '');
+  const clientId = interaction.client.client_id;
+  if (!user) {
+    await recordActivity(ctx, {
+      kind: 'login-failed',
+      clientId,
+      summary: `wrong password or unknown username "${username.slice(0, 100)}"`,
+      details: { method: 'password', username: username.slice(0, 100) },
+    });
+    return renderLogin(ctx, interaction, 'Wrong username or password. Try again.');
+  }
+  await recordActivity(ctx, {
+    kind: 'login',
+    sub: user.sub,
+    clientId,
+    summary: `${user.username} signed in with a password`,
+    details: { method: 'password', amr: ['pwd'] },
+  });
   const { session, cookie } = await startSession(ctx, user.sub);
   await ctx.store.sessions.delete(interaction.session.id);
   await ctx.store.transactions.save({ ...interaction.transaction, sessionId: session.id });

@@ -1,5 +1,6 @@
 import { Defects, NO_DEFECTS } from '../../defects.ts';
 import type { ClientRecord } from '../../store/index.ts';
+import { recordActivity } from '../activity.ts';
 import { authenticateClient } from '../clients.ts';
 import type { IssuerContext } from '../context.ts';
 import { asOAuthError, errorResponse, NO_STORE, OAuthError } from '../errors.ts';
@@ -46,6 +47,15 @@ async function revokeAccessToken(ctx: IssuerContext, token: string, client: Clie
   if (!record) return false;
   if (issuedTo(ctx, record.clientId, client) && !ctx.defects.has('revocation-ignores-access-tokens')) {
     await ctx.store.tokens.revoke(record.jti, ctx.clock.now());
+    if (record.revokedAt === undefined) {
+      await recordActivity(ctx, {
+        kind: 'token-revoked',
+        sub: record.sub,
+        clientId: record.clientId,
+        summary: `${client.client_id} revoked an access token of ${record.sub}`,
+        details: { token_type: 'access_token', jti: record.jti, revoked_by: client.client_id },
+      });
+    }
   }
   return true;
 }
@@ -56,6 +66,15 @@ async function revokeRefreshToken(ctx: IssuerContext, token: string, client: Cli
   if (!record) return false;
   if (issuedTo(ctx, record.clientId, client) && !ctx.defects.has('refresh-survives-revocation')) {
     await revokeRefreshTokenFamily(ctx, record.grantId);
+    if (record.revokedAt === undefined) {
+      await recordActivity(ctx, {
+        kind: 'token-revoked',
+        sub: record.sub,
+        clientId: record.clientId,
+        summary: `${client.client_id} revoked a refresh token of ${record.sub}, with every token of its grant`,
+        details: { token_type: 'refresh_token', grant_id: record.grantId, family: true, revoked_by: client.client_id },
+      });
+    }
   }
   return true;
 }

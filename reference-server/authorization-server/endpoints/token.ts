@@ -1,5 +1,7 @@
-import type { AuthorizationCodeRecord, ClientRecord } from '../../store/index.ts';
-import { authenticateClient } from '../clients.ts';
+import { decodeJwt } from 'jose';
+import type { AccessTokenRecord, AuthorizationCodeRecord, ClientRecord } from '../../store/index.ts';
+import { recordActivity } from '../activity.ts';
+import { type AuthenticatedClient, authenticateClient } from '../clients.ts';
 import type { IssuerContext } from '../context.ts';
 import { asOAuthError, errorResponse, OAuthError, plainTextErrorResponse } from '../errors.ts';
 import { assertionGrant, JWT_BEARER_GRANT } from '../grants/assertion.ts';
@@ -14,7 +16,7 @@ import {
 } from '../grants/refresh-token.ts';
 import { exchangeToken, TOKEN_EXCHANGE_GRANT } from '../grants/token-exchange.ts';
 import { base64url, readForm, singleParam } from '../http.ts';
-import { hasOfflineAccess, issueAccessToken, revokeGrant } from '../tokens.ts';
+import { findTokenRecord, hasOfflineAccess, issueAccessToken, revokeGrant } from '../tokens.ts';
 import { canonicalResource } from './authorize.ts';
 
 const VERIFIER_SHAPE = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -31,16 +33,70 @@ export async function handleToken(ctx: IssuerContext, request: Request): Promise
     });
     const grantType = singleParam(form, 'grant_type');
     if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
-    if (grantType === 'authorization_code') return await redeemAuthorizationCode(ctx, authenticated.client, form);
-    if (grantType === TOKEN_EXCHANGE_GRANT) return await exchangeToken(ctx, authenticated, form);
-    if (grantType === REFRESH_TOKEN_GRANT) return await refreshTokenGrant(ctx, authenticated, form);
-    if (grantType === 'client_credentials') return await clientCredentialsGrant(ctx, authenticated, form);
-    if (grantType === JWT_BEARER_GRANT) return await assertionGrant(ctx, authenticated, form);
-    if (grantType === CIBA_GRANT) return await cibaGrant(ctx, authenticated, form);
-    throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported here`);
+    const response = await runGrant(ctx, grantType, authenticated, form);
+    await recordIssuance(ctx, grantType, response);
+    return response;
   } catch (thrown) {
     const error = asOAuthError(thrown);
     return ctx.defects.has('token-errors-not-json') ? plainTextErrorResponse(error, 200) : errorResponse(error);
+  }
+}
+
+/** OAuth 2.1 §4: each grant type has its own rules; an unknown one is `unsupported_grant_type`. */
+async function runGrant(
+  ctx: IssuerContext,
+  grantType: string,
+  authenticated: AuthenticatedClient,
+  form: URLSearchParams,
+): Promise<Response> {
+  if (grantType === 'authorization_code') return redeemAuthorizationCode(ctx, authenticated.client, form);
+  if (grantType === TOKEN_EXCHANGE_GRANT) return exchangeToken(ctx, authenticated, form);
+  if (grantType === REFRESH_TOKEN_GRANT) return refreshTokenGrant(ctx, authenticated, form);
+  if (grantType === 'client_credentials') return clientCredentialsGrant(ctx, authenticated, form);
+  if (grantType === JWT_BEARER_GRANT) return assertionGrant(ctx, authenticated, form);
+  if (grantType === CIBA_GRANT) return cibaGrant(ctx, authenticated, form);
+  throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported here`);
+}
+
+/**
+ * Seed 004 (audit log): every access token issued here is recorded by its `jti`, grant type, client, user and scope;
+ * the token itself never is (RFC 9700 §4.13: logs are no place for bearer credentials).
+ */
+async function recordIssuance(ctx: IssuerContext, grantType: string, response: Response): Promise<void> {
+  if (response.status !== 200) return;
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => ({}))) as { access_token?: unknown; refresh_token?: unknown };
+  if (typeof body.access_token !== 'string') return;
+  const record = await issuedTokenRecord(ctx, body.access_token);
+  if (!record) return;
+  const onBehalf = record.sub === record.clientId ? 'itself' : record.sub;
+  await recordActivity(ctx, {
+    kind: 'token-issued',
+    sub: record.sub,
+    clientId: record.clientId,
+    summary: `${record.clientId} got an access token for ${onBehalf} (${grantType})`,
+    details: {
+      grant_type: grantType,
+      jti: record.jti,
+      scope: record.scope,
+      audience: record.aud,
+      format: record.format,
+      refresh_token: typeof body.refresh_token === 'string',
+    },
+  });
+}
+
+/** The record of a token this response just issued (a JWT planted with a defect may not verify: its `jti` is read). */
+async function issuedTokenRecord(ctx: IssuerContext, token: string): Promise<AccessTokenRecord | undefined> {
+  const verified = await findTokenRecord(ctx, token, { includeExpired: true });
+  if (verified) return verified;
+  try {
+    const { jti } = decodeJwt(token);
+    return typeof jti === 'string' ? await ctx.store.tokens.get(jti) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -78,6 +134,13 @@ async function redeemAuthorizationCode(
   if (!firstRedemption && !defects.has('code-reusable')) {
     if (defects.has('code-replay-keeps-tokens')) throw invalidGrant('the authorization code was already used');
     await revokeGrant(ctx, code.grantId);
+    await recordActivity(ctx, {
+      kind: 'token-revoked',
+      sub: code.sub,
+      clientId: code.clientId,
+      summary: `authorization code replayed by ${client.client_id}: every token of its grant was revoked`,
+      details: { reason: 'code-replay', grant_id: code.grantId },
+    });
     throw invalidGrant('the authorization code was already used; tokens issued from it were revoked');
   }
   const issued = await issueAccessToken(ctx, {

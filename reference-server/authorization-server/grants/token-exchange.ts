@@ -20,7 +20,7 @@
  */
 
 import { actorChain } from '../../../harness/jwt.ts';
-import type { AccessTokenRecord, ActorClaim, AuditEvent, ClientRecord } from '../../store/index.ts';
+import type { AccessTokenRecord, ActorClaim, AuditEvent, ClientRecord, TokenExchangeEvent } from '../../store/index.ts';
 import type { AuthenticatedClient } from '../clients.ts';
 import type { IssuerContext, RegisteredResource } from '../context.ts';
 import { canonicalResource } from '../endpoints/authorize.ts';
@@ -55,7 +55,7 @@ interface ExchangeRequest {
 interface PresentedToken {
   record: AccessTokenRecord;
   /** The exchange that issued it, if it was issued by one. */
-  issuedBy: AuditEvent | undefined;
+  issuedBy: TokenExchangeEvent | undefined;
 }
 
 /** RFC 8693 §2.1 request → §2.2.1 response: a new access token for the target, on behalf of the subject's user. */
@@ -211,8 +211,15 @@ async function presentedActorToken(
   return { record, issuedBy: await exchangeThatIssued(ctx, record.jti) };
 }
 
-async function exchangeThatIssued(ctx: IssuerContext, jti: string): Promise<AuditEvent | undefined> {
-  return (await ctx.store.audit.list(ctx.issuer)).find((event) => event.issuedJti === jti);
+async function exchangeThatIssued(ctx: IssuerContext, jti: string): Promise<TokenExchangeEvent | undefined> {
+  return (await exchangeEvents(ctx)).find((event) => event.issuedJti === jti);
+}
+
+/** The audit log's token exchanges at this issuer (other events say nothing about delegation chains). */
+async function exchangeEvents(ctx: IssuerContext): Promise<TokenExchangeEvent[]> {
+  return (await ctx.store.audit.list(ctx.issuer)).filter(
+    (event: AuditEvent): event is TokenExchangeEvent => event.kind === 'token-exchange',
+  );
 }
 
 /**
@@ -286,8 +293,8 @@ async function checkNotUpstream(ctx: IssuerContext, subject: PresentedToken, tar
 }
 
 /** The audiences of the tokens before the subject in its chain, by following the audit trail back. */
-async function upstreamAudiences(ctx: IssuerContext, issuedBy: AuditEvent | undefined): Promise<string[]> {
-  const byIssuedJti = new Map((await ctx.store.audit.list(ctx.issuer)).map((event) => [event.issuedJti, event]));
+async function upstreamAudiences(ctx: IssuerContext, issuedBy: TokenExchangeEvent | undefined): Promise<string[]> {
+  const byIssuedJti = new Map((await exchangeEvents(ctx)).map((event) => [event.issuedJti, event]));
   const audiences: string[] = [];
   let event = issuedBy;
   while (event && audiences.length <= byIssuedJti.size) {
