@@ -1,5 +1,6 @@
 import { CIBA_DEFECTS } from './defects/ciba.ts';
 import { CIMD_DEFECTS } from './defects/cimd.ts';
+import { FEDERATION_DEFECTS, FLOW_DEFECTS } from './defects/flows.ts';
 import { ID_JAG_DEFECTS } from './defects/id-jag.ts';
 import { JWT_BEARER_DEFECTS } from './defects/jwt-bearer.ts';
 import { REGISTRATION_DEFECTS } from './defects/registration.ts';
@@ -147,6 +148,8 @@ export const DEFECTS = {
   // ── Client registration beyond the basics, and Client ID Metadata Documents ─────────────────────────────────
   ...REGISTRATION_DEFECTS,
   ...CIMD_DEFECTS,
+  ...FLOW_DEFECTS,
+  ...FEDERATION_DEFECTS,
 } as const;
 
 export type Defect = keyof typeof DEFECTS;

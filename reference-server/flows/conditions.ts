@@ -13,9 +13,16 @@ export function evaluateCondition(condition: Condition, context: FlowContext): b
   }
   if ('gt' in condition) return compareNumber(resolvePath(context, condition.gt[0]), (n) => n > condition.gt[1]);
   if ('lt' in condition) return compareNumber(resolvePath(context, condition.lt[0]), (n) => n < condition.lt[1]);
+  if ('contains' in condition) return holds(resolvePath(context, condition.contains[0]), condition.contains[1]);
   if ('and' in condition) return condition.and.every((part) => evaluateCondition(part, context));
   if ('or' in condition) return condition.or.some((part) => evaluateCondition(part, context));
   return !evaluateCondition(condition.not, context);
+}
+
+/** An array holds the value, or a space-separated string (e.g. `request.scope`) has it as one item. */
+function holds(container: unknown, value: unknown): boolean {
+  if (Array.isArray(container)) return container.some((item) => item === value);
+  return typeof container === 'string' && typeof value === 'string' && container.split(' ').includes(value);
 }
 
 function isPresent(value: unknown): boolean {
@@ -34,6 +41,7 @@ export function conditionPaths(condition: Condition): string[] {
   if ('in' in condition) return [condition.in[0]];
   if ('gt' in condition) return [condition.gt[0]];
   if ('lt' in condition) return [condition.lt[0]];
+  if ('contains' in condition) return [condition.contains[0]];
   if ('and' in condition) return condition.and.flatMap(conditionPaths);
   if ('or' in condition) return condition.or.flatMap(conditionPaths);
   return conditionPaths(condition.not);

@@ -24,6 +24,8 @@ describe('homegrown login flow (connector → sign-up-or-in → custom claims �
       outcome: {
         user: { id: 'U1', email: 'alice@example.com', externalId: 'ext-alice', attributes: {} },
         claims: { plan: 'pro', roles: ['admin', 'dev'] },
+        amr: ['pwd'],
+        scope: '',
       },
     });
     expect(JSON.parse(api.seen[0]!.body)).toEqual({ username: 'alice', password: 'secret' });

@@ -1,9 +1,12 @@
 export { RESERVED_CLAIMS } from './claims.ts';
 export { evaluateCondition } from './conditions.ts';
+export type { FlowDefect } from './defects.ts';
 export type { FlowRun } from './engine.ts';
 export { DEFAULT_MAX_STEPS, startFlow } from './engine.ts';
+export { samlServiceProviderMetadata } from './federation/saml.ts';
 export { MemoryUserDirectory } from './memory-directory.ts';
 export { renderJson, renderText, renderUrl, resolvePath } from './templates.ts';
+export { INVALID_CODE_MESSAGE, TOTP_SECRET_ATTRIBUTE, totpCode } from './totp.ts';
 export * from './types.ts';
 export type { FlowIssue } from './validate.ts';
 export { validateFlow } from './validate.ts';

@@ -20,6 +20,10 @@ export class MemoryUserDirectory implements UserDirectory {
     return user;
   }
 
+  async first(): Promise<FlowUser | undefined> {
+    return this.users[0];
+  }
+
   async update(id: string, attributes: Record<string, string>): Promise<FlowUser> {
     const user = this.users.find((candidate) => candidate.id === id);
     if (!user) throw new Error(`unknown user ${id}`);

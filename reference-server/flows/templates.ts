@@ -5,7 +5,7 @@ import { FlowError } from './types.ts';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g;
 const WHOLE_PLACEHOLDER = /^\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}$/;
-export const CONTEXT_ROOTS = ['form', 'connectors', 'user', 'claims'] as const;
+export const CONTEXT_ROOTS = ['form', 'connectors', 'user', 'claims', 'request', 'federated'] as const;
 
 /** Reads a dotted path through own properties only (no prototype walk: `__proto__`, `constructor` are absent). */
 export function resolvePath(context: FlowContext, path: string): unknown {

@@ -44,3 +44,29 @@ export const hangingFetch: Fetch = (_input, init) =>
 
 /** A fetch that ignores the abort signal entirely. */
 export const deafFetch: Fetch = () => new Promise(() => {});
+
+/** A fetch that routes each request to the handler of its origin (the mocks expose `handler`). */
+export function routeByOrigin(handlers: Record<string, (request: Request) => Promise<Response>>): Fetch {
+  return async (input, init) => {
+    const request = new Request(input, init);
+    const handler = handlers[new URL(request.url).origin];
+    if (!handler) throw new TypeError(`fetch failed: no route to ${request.url}`);
+    return handler(request);
+  };
+}
+
+/** The `defects` dependency with exactly these defects on. */
+export function withDefects(...names: string[]): { has(name: string): boolean } {
+  const on = new Set(names);
+  return { has: (name) => on.has(name) };
+}
+
+/** A shared single-use memory, as an authorization server's store would provide. */
+export function sharedOnce(): (id: string, expiresAtMs: number) => Promise<boolean> {
+  const used = new Set<string>();
+  return async (id) => {
+    if (used.has(id)) return false;
+    used.add(id);
+    return true;
+  };
+}

@@ -69,7 +69,7 @@ describe('validateFlow', () => {
     );
     expect(messages(flow)).toEqual([
       'screen s: declares no fields',
-      'connector k: path env.SECRET must start with one of form, connectors, user, claims',
+      'connector k: path env.SECRET must start with one of form, connectors, user, claims, request, federated',
       'connector k: timeoutMs must be between 1 and 30000',
       'set-form id: path connectors.other.body.email names no connector',
       'custom-claims c: claim sub is reserved',

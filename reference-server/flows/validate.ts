@@ -4,15 +4,19 @@ import { RESERVED_CLAIMS } from './claims.ts';
 import { conditionPaths } from './conditions.ts';
 import { successorOf } from './successor.ts';
 import { CONTEXT_ROOTS, placeholderPaths } from './templates.ts';
-import type { Flow, JsonValue, Step } from './types.ts';
+import type { Flow, JsonValue, Step, StepKind } from './types.ts';
 
 export interface FlowIssue {
   stepId?: string;
   message: string;
+  /** Set on issues a deliberate defect may waive: `missing-login-id` (generate-jwt-without-login-id). */
+  code?: 'missing-login-id';
 }
 
 const MAX_CONNECTOR_TIMEOUT_MS = 30_000;
 const IDENTITY_FIELDS = ['email', 'externalId'];
+/** Steps that act on the user Generate JWT resolved. */
+const NEEDS_USER: ReadonlySet<StepKind> = new Set(['update-user', 'mfa', 'consent', 'end']);
 
 export function validateFlow(flow: Flow): FlowIssue[] {
   if (!Array.isArray(flow.steps) || flow.steps.length === 0) return [{ message: `flow ${flow.id} has no steps` }];
@@ -86,6 +90,10 @@ function stepIssues(flow: Flow, step: Step): FlowIssue[] {
       issues.push(issue(`timeoutMs must be between 1 and ${MAX_CONNECTOR_TIMEOUT_MS}`));
     }
   }
+  if ((step.kind === 'federate-oidc' || step.kind === 'federate-saml') && !step.connection) {
+    issues.push(issue('names no connection'));
+  }
+  if (step.kind === 'mfa' && (step.method !== 'totp' || !step.acr)) issues.push(issue('needs method totp and an acr'));
   if (step.kind === 'custom-claims') {
     for (const name of Object.keys(step.claims)) {
       if (RESERVED_CLAIMS.has(name)) issues.push(issue(`claim ${name} is reserved`));
@@ -175,11 +183,12 @@ function preconditionIssues(flow: Flow, reachable: Set<string>): FlowIssue[] {
     // Seed 001: a prior screen or step must set form.email or form.externalId.
     if (step.kind === 'generate-jwt' && !before.identity) {
       issues.push({
+        code: 'missing-login-id',
         stepId: step.id,
         message: `generate-jwt ${step.id}: some path reaches it without a screen or set-form setting form.email or form.externalId`,
       });
     }
-    if ((step.kind === 'update-user' || step.kind === 'end') && !before.user) {
+    if (NEEDS_USER.has(step.kind) && !before.user) {
       issues.push({ stepId: step.id, message: `${step.kind} ${step.id}: some path reaches it without generate-jwt` });
     }
   }

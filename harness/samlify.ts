@@ -1,0 +1,28 @@
+/**
+ * samlify, set up once for the whole project: the schema validator (libxml2 compiled to JavaScript, no Java, no native
+ * build: SAML 2.0 protocol, assertion and XML-DSig schemas), without which samlify parses nothing.
+ */
+import xmllint from '@authenio/samlify-node-xmllint';
+import samlify from 'samlify';
+
+samlify.setSchemaValidator(xmllint);
+
+export { samlify };
+
+type IdentityProviderOptions = Parameters<typeof samlify.IdentityProvider>[0];
+
+/**
+ * An IdP entity. samlify warns on the console for every IdP without a SingleLogoutService; these IdPs deliberately offer
+ * no single logout (SAML Profiles §4.4 is optional), so that one warning is dropped while the entity is built.
+ */
+export function identityProviderWithoutLogout(options: IdentityProviderOptions) {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).includes('missing endpoint of SingleLogoutService')) warn(...args);
+  };
+  try {
+    return samlify.IdentityProvider(options);
+  } finally {
+    console.warn = warn;
+  }
+}
