@@ -4,7 +4,11 @@ import { resourceMetadataUrl } from './resource-server/index.ts';
 import { createReferenceSystem, type ReferenceSystemOptions } from './system.ts';
 
 export interface ServeOptions {
-  /** The AS listens here, the MCP server on port + 1, the mailbox on port + 2; 0 picks free ports. Default 9000. */
+  /**
+   * The AS listens here, the MCP server on port + 1, the mailbox on port + 2, then the mock identity systems: the
+   * homegrown identity API (+ 3), the upstream OpenID provider (+ 4), the tenant SAML IdP (+ 5). 0 picks free ports.
+   * Default 9000.
+   */
   port?: number;
   /** Default 'interactive': a person signs in on the real login page. */
   interaction?: 'auto-approve' | 'interactive';
@@ -23,7 +27,17 @@ export interface ServeOptions {
 }
 
 export interface ServedReferenceSystem {
-  urls: { issuer: string; resource: string; prm: string; asMetadata: string; mailbox: string };
+  urls: {
+    issuer: string;
+    resource: string;
+    prm: string;
+    asMetadata: string;
+    mailbox: string;
+    /** The mock identity systems behind the reference consent flows (seeds 000, 001, 004). */
+    homegrownAuth: string;
+    upstreamOidc: string;
+    samlIdp: string;
+  };
   /** The admin API's bearer token, which also signs in to the console at `${issuer}/console`. */
   adminToken: string;
   /** The pre-registered clients (ids and secrets), as the reference system describes them. */
@@ -50,9 +64,17 @@ export async function serveReferenceSystem(options: ServeOptions = {}): Promise<
   };
   const mcp = await next(1);
   const mail = await next(2);
+  const idps = { homegrown: await next(3), upstreamOidc: await next(4), saml: await next(5) };
   const system = await createReferenceSystem({
     interaction: options.interaction ?? 'interactive',
-    origins: { as: as.served.origin, mcp: mcp.served.origin, mail: mail.served.origin },
+    origins: {
+      as: as.served.origin,
+      mcp: mcp.served.origin,
+      mail: mail.served.origin,
+      homegrown: idps.homegrown.served.origin,
+      upstreamOidc: idps.upstreamOidc.served.origin,
+      saml: idps.saml.served.origin,
+    },
     ...(options.workloadIssuer ? { workloadIssuer: options.workloadIssuer } : {}),
     ...(options.enterpriseIdp ? { enterpriseIdp: options.enterpriseIdp } : {}),
     ...(options.cimdAllowHosts ? { cimdAllowHosts: options.cimdAllowHosts } : {}),
@@ -63,7 +85,9 @@ export async function serveReferenceSystem(options: ServeOptions = {}): Promise<
   });
   as.attach(handlerFor(system.handlers, as.served.origin));
   mcp.attach(handlerFor(system.handlers, mcp.served.origin));
-  mail.attach(handlerFor(system.handlers, mail.served.origin));
+  for (const listener of [mail, ...Object.values(idps)]) {
+    listener.attach(handlerFor(system.handlers, listener.served.origin));
+  }
   return {
     urls: {
       issuer: system.issuer,
@@ -71,6 +95,9 @@ export async function serveReferenceSystem(options: ServeOptions = {}): Promise<
       prm: resourceMetadataUrl(system.resource),
       asMetadata: `${system.issuer}/.well-known/oauth-authorization-server`,
       mailbox: system.mailboxUrl,
+      homegrownAuth: idps.homegrown.served.origin,
+      upstreamOidc: idps.upstreamOidc.served.origin,
+      samlIdp: idps.saml.served.origin,
     },
     clients: system.clients,
     adminToken: system.adminToken,

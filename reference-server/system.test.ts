@@ -179,3 +179,30 @@ describe('further trusted issuers and the downstream API', () => {
     });
   });
 });
+
+describe('identity systems behind the reference consent flows', () => {
+  it('serves its own homegrown API, upstream OpenID provider and SAML IdP when none are given', async () => {
+    const system = await createReferenceSystem({ tenants: ['acme'] });
+    expect(system.idps.homegrown).toBeDefined();
+    expect(system.idps.upstreamOidc?.issuer).toBe('https://idp.upstream.test');
+    expect(system.idps.saml?.entityId).toBe('https://idp.tenant.test/metadata');
+    for (const origin of ['https://auth.homegrown.test', 'https://idp.upstream.test', 'https://idp.tenant.test']) {
+      expect(system.handlers.has(origin)).toBe(true);
+    }
+    const clients = await system.authorizationServer.store.clients.list();
+    const flowClient = clients.find((client) => client.client_id === system.flowClients.skipConsent);
+    expect(flowClient).toMatchObject({ flow_id: 'consent', skip_consent: true, token_endpoint_auth_method: 'none' });
+    expect(clients.map((client) => client.client_id)).toEqual(
+      expect.arrayContaining(Object.values(system.flowClients)),
+    );
+  });
+
+  it('uses the identity systems it is given, and brings none of its own', async () => {
+    const system = await createReferenceSystem({ byoa: { homegrownAuth: 'https://corp.example' }, federation: {} });
+    expect(system.idps).toEqual({});
+    expect(system.handlers.has('https://auth.homegrown.test')).toBe(false);
+    const clients = (await system.authorizationServer.store.clients.list()).map((client) => client.client_id);
+    expect(clients).toContain(system.flowClients.signUpOrIn);
+    expect(clients).not.toContain(system.flowClients.oidc);
+  });
+});

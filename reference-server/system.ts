@@ -2,6 +2,9 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { type Clock, systemClock } from '../harness/clock.ts';
 import type { Network } from '../harness/network/network.ts';
 import type { Fetch, FetchHandler } from '../harness/network/types.ts';
+import { createHomegrownAuth, type HomegrownAuth } from '../mocks/idps/homegrown-auth/index.ts';
+import { createUpstreamOidc, type UpstreamOidc } from '../mocks/idps/oidc/index.ts';
+import { createSamlIdp, type SamlIdp } from '../mocks/idps/saml/index.ts';
 import { createMailbox, type Mailbox } from '../mocks/mailbox/index.ts';
 import {
   type AuthorizationServer,
@@ -11,6 +14,14 @@ import {
   type ReferenceUser,
 } from './authorization-server/index.ts';
 import { type Defect, Defects } from './defects.ts';
+import type { OidcConnection, SamlConnection } from './flows/types.ts';
+import {
+  REFERENCE_CONNECTIONS,
+  REFERENCE_FLOW_CLIENTS,
+  REFERENCE_MFA_ACR,
+  REFERENCE_SESSION_COOKIE,
+  referenceFlows,
+} from './reference-flows.ts';
 import { createResourceServer, type TrustedIssuer } from './resource-server/index.ts';
 
 export const REFERENCE_ORIGINS = {
@@ -18,6 +29,16 @@ export const REFERENCE_ORIGINS = {
   mcp: 'https://mcp.reference.test',
   mail: 'https://mail.reference.test',
 };
+
+/** Where the reference system's own identity systems live when it brings them (seeds 000, 001, 004). */
+export const REFERENCE_IDP_ORIGINS = {
+  homegrown: 'https://auth.homegrown.test',
+  upstreamOidc: 'https://idp.upstream.test',
+  saml: 'https://idp.tenant.test',
+};
+
+/** The reference AS as client of the upstream OpenID provider. */
+export const REFERENCE_UPSTREAM_CLIENT = { clientId: 'reference-as', clientSecret: 'reference-as-upstream-secret' };
 
 export const REFERENCE_SCOPES = { basic: 'mcp:tools', elevated: 'mcp:admin' } as const;
 
@@ -37,7 +58,15 @@ export interface ReferenceSystemOptions {
   interaction?: 'auto-approve' | 'interactive';
   /** Outbound fetch of the MCP server (AS metadata, JWKS, introspection). Default: the mounted network's internalFetch. */
   fetch?: Fetch;
-  origins?: { as: string; mcp: string; mail?: string };
+  origins?: {
+    as: string;
+    mcp: string;
+    mail?: string;
+    /** Origins of the identity systems the system creates itself (default REFERENCE_IDP_ORIGINS). */
+    homegrown?: string;
+    upstreamOidc?: string;
+    saml?: string;
+  };
   tenants?: string[];
   /** Issuers the primary MCP server trusts beyond its AS, each with its own rules (e.g. a test issuer). */
   extraTrustedIssuers?: TrustedIssuer[];
@@ -58,6 +87,20 @@ export interface ReferenceSystemOptions {
   cimdCa?: string;
   /** RFC 7591 registration policy of the AS (on/off, allowed scopes, limits). */
   registration?: AuthorizationServerOptions['registration'];
+  /** The homegrown identity API the flows call; absent, the system serves its own mock at `origins.homegrown`. */
+  byoa?: { homegrownAuth: string };
+  /** Upstream IdPs the flows federate to; absent, the system serves its own mocks (OIDC and SAML). */
+  federation?: {
+    oidc?: { issuer: string; clientId: string; clientSecret: string };
+    saml?: { idpEntityId: string; idpSsoUrl: string; idpCertificatePem: string };
+  };
+}
+
+/** The identity systems a reference system brought itself (absent when the caller supplied its own). */
+export interface ReferenceIdentitySystems {
+  homegrown?: HomegrownAuth;
+  upstreamOidc?: UpstreamOidc;
+  saml?: SamlIdp;
 }
 
 export interface MachineCredentials {
@@ -96,6 +139,10 @@ export interface ReferenceSystem {
   adminToken: string;
   /** Origin → handler. */
   handlers: Map<string, FetchHandler>;
+  /** The mock identity systems this system serves itself (homegrown API, upstream OpenID provider, SAML IdP). */
+  idps: ReferenceIdentitySystems;
+  /** The public clients whose users go through the reference consent flows. */
+  flowClients: typeof REFERENCE_FLOW_CLIENTS;
   authorizationServer: AuthorizationServer;
   clock: Clock;
   /** Mounts every origin on the network and points the MCP server's outbound fetch at `network.internalFetch`. */
@@ -117,6 +164,16 @@ export async function createReferenceSystem(options: ReferenceSystemOptions = {}
   const asFetch: Fetch = (input, init) => outbound(input, init);
   const resourceServerOwnClient = resourceServerClient();
   const downstreamResources = options.downstream ? [{ resource: options.downstream.url, scopes }] : [];
+  const issuers = [origins.as, ...(options.tenants ?? []).map((tenant) => `${origins.as}/t/${tenant}`)];
+  const identity = await identitySystems(options, clock, issuers);
+  const flows = referenceFlows({
+    homegrownAuth: identity.homegrownAuth,
+    ...(identity.oidc.length > 0 ? { oidcConnection: REFERENCE_CONNECTIONS.oidc } : {}),
+    ...(identity.saml.length > 0 ? { samlConnection: REFERENCE_CONNECTIONS.saml } : {}),
+    elevatedScope: REFERENCE_SCOPES.elevated,
+    mfaAcr: REFERENCE_MFA_ACR,
+    redirectUri: REFERENCE_REDIRECT_URI,
+  });
 
   const authorizationServer = await createAuthorizationServer({
     issuer: origins.as,
@@ -125,7 +182,10 @@ export async function createReferenceSystem(options: ReferenceSystemOptions = {}
     interaction: options.interaction ?? 'auto-approve',
     users: [...REFERENCE_USERS],
     resources: [{ resource, scopes }, { resource: alternateResource, scopes }, ...downstreamResources],
-    clients: [...clients.preRegistered, resourceServerOwnClient],
+    clients: [...clients.preRegistered, resourceServerOwnClient, ...flows.clients],
+    flows: flows.flows,
+    federation: { oidc: identity.oidc, saml: identity.saml },
+    flowCookies: [REFERENCE_SESSION_COOKIE],
     ...(options.tenants ? { tenants: options.tenants } : {}),
     ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
     fetch: asFetch,
@@ -140,6 +200,7 @@ export async function createReferenceSystem(options: ReferenceSystemOptions = {}
   const handlers = new Map<string, FetchHandler>([
     [new URL(origins.as).origin, authorizationServer.handler],
     [new URL(mailOrigin).origin, mailbox.handler],
+    ...identity.handlers,
   ]);
   let outbound: Fetch = options.fetch ?? dispatchTo(handlers);
   const resourceServerFetch: Fetch = (input, init) => outbound(input, init);
@@ -181,6 +242,8 @@ export async function createReferenceSystem(options: ReferenceSystemOptions = {}
     user: { username: 'alice', password: 'alice-password' },
     clients: clients.described,
     handlers,
+    idps: identity.idps,
+    flowClients: REFERENCE_FLOW_CLIENTS,
     authorizationServer,
     clock,
     mailbox,
@@ -190,6 +253,79 @@ export async function createReferenceSystem(options: ReferenceSystemOptions = {}
       for (const [origin, handler] of handlers) network.mount(origin, handler);
       if (!options.fetch) outbound = network.internalFetch;
     },
+  };
+}
+
+/**
+ * The identity systems behind the reference flows: the caller's (byoa, federation), or mocks this system creates and
+ * serves itself, each knowing every issuer of the AS (its OIDC callback, its SAML SP).
+ */
+async function identitySystems(options: ReferenceSystemOptions, clock: Clock, issuers: string[]) {
+  const origins = { ...REFERENCE_IDP_ORIGINS, ...options.origins };
+  const handlers: [string, FetchHandler][] = [];
+  const idps: ReferenceIdentitySystems = {};
+  if (!options.byoa) {
+    idps.homegrown = createHomegrownAuth({ clock });
+    handlers.push([new URL(origins.homegrown).origin, idps.homegrown.handler]);
+  }
+  const root = issuers[0]!;
+  const federation = options.federation ?? (await mockFederation(origins, clock, issuers, idps, handlers));
+  const oidc: OidcConnection[] = federation.oidc
+    ? [{ name: REFERENCE_CONNECTIONS.oidc, ...federation.oidc, redirectUri: `${root}/federation/oidc/callback` }]
+    : [];
+  const saml: SamlConnection[] = federation.saml
+    ? [
+        {
+          name: REFERENCE_CONNECTIONS.saml,
+          ...federation.saml,
+          spEntityId: `${root}/federation/saml/metadata`,
+          acsUrl: `${root}/federation/saml/acs`,
+        },
+      ]
+    : [];
+  const homegrownAuth = options.byoa?.homegrownAuth ?? new URL(origins.homegrown).origin;
+  return { homegrownAuth, oidc, saml, idps, handlers };
+}
+
+/** The upstream OpenID provider and the tenant SAML IdP, served by the reference system itself. */
+async function mockFederation(
+  origins: typeof REFERENCE_IDP_ORIGINS,
+  clock: Clock,
+  issuers: string[],
+  idps: ReferenceIdentitySystems,
+  handlers: [string, FetchHandler][],
+): Promise<NonNullable<ReferenceSystemOptions['federation']>> {
+  const upstreamIssuer = new URL(origins.upstreamOidc).origin;
+  const samlBase = new URL(origins.saml).origin;
+  // Both generate RSA keys: made side by side.
+  const [upstreamOidc, saml] = await Promise.all([
+    createUpstreamOidc({
+      issuer: upstreamIssuer,
+      clock,
+      clients: [
+        {
+          client_id: REFERENCE_UPSTREAM_CLIENT.clientId,
+          client_secret: REFERENCE_UPSTREAM_CLIENT.clientSecret,
+          redirect_uris: issuers.map((issuer) => `${issuer}/federation/oidc/callback`),
+        },
+      ],
+    }),
+    createSamlIdp({
+      entityId: `${samlBase}/metadata`,
+      ssoUrl: `${samlBase}/sso`,
+      clock,
+      serviceProviders: issuers.map((issuer) => ({
+        entityId: `${issuer}/federation/saml/metadata`,
+        acsUrl: `${issuer}/federation/saml/acs`,
+      })),
+    }),
+  ]);
+  idps.upstreamOidc = upstreamOidc;
+  idps.saml = saml;
+  handlers.push([upstreamIssuer, upstreamOidc.handler], [samlBase, saml.handler]);
+  return {
+    oidc: { issuer: upstreamIssuer, ...REFERENCE_UPSTREAM_CLIENT },
+    saml: { idpEntityId: saml.entityId, idpSsoUrl: saml.ssoUrl, idpCertificatePem: saml.certificatePem },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { AuthorizationTransaction } from '../store/index.ts';
 import type { IssuerContext } from './context.ts';
+import type { GrantAuthentication } from './grant-authentication.ts';
 import { randomToken, redirectResponse } from './http.ts';
 import { issueAccessToken } from './tokens.ts';
 
@@ -56,16 +57,19 @@ export function authorizationErrorRedirect(
 
 /**
  * OAuth 2.1 §4.1.2: the user approved, so issue a short-lived, single-use code bound to the client, redirect URI,
- * PKCE challenge, resource and scope, under a new grant.
+ * PKCE challenge, resource and scope, under a new grant. A consent flow's sign-in (claims, amr, acr) stays with the
+ * grant, for every token issued under it.
  */
 export async function approveAuthorization(
   ctx: IssuerContext,
   details: AuthorizationDetails,
   sub: string,
   status: 302 | 303,
+  authentication?: GrantAuthentication,
 ): Promise<Response> {
   const now = ctx.clock.now();
   const grantId = randomToken(16);
+  if (authentication) ctx.grantAuthentications.save(grantId, authentication);
   await ctx.store.grants.save({
     id: grantId,
     issuer: ctx.issuer,

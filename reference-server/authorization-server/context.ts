@@ -1,7 +1,10 @@
 import type { Clock } from '../../harness/clock.ts';
 import type { Fetch } from '../../harness/network/types.ts';
 import type { Defects } from '../defects.ts';
+import type { Flow, OidcConnection, SamlConnection } from '../flows/types.ts';
 import type { Store } from '../store/index.ts';
+import type { FlowRuns } from './flow-runs.ts';
+import type { GrantAuthentications } from './grant-authentication.ts';
 import type { SigningKeys } from './keys.ts';
 
 export interface ReferenceUser {
@@ -59,6 +62,16 @@ export interface ServerContext {
   enterpriseIdps: readonly EnterpriseIdpTrust[];
   /** The admin API's bearer token; absent, the admin API refuses everyone. */
   adminToken: string | undefined;
+  /** Seed 004 (Flows): consent flows by id; a client with `flow_id` goes through its flow at /authorize. */
+  flows: ReadonlyMap<string, Flow>;
+  /** Upstream OpenID providers and tenant SAML IdPs the flows federate to. */
+  federation: { oidc?: OidcConnection[]; saml?: SamlConnection[] };
+  /** Cookies of the /authorize request a flow may read (`request.cookies`), e.g. an existing session token. */
+  flowCookies: readonly string[];
+  /** Flow runs in progress, by transaction and by federation correlation. */
+  flowRuns: FlowRuns;
+  /** How the users of flow grants signed in: the claims their tokens carry. */
+  grantAuthentications: GrantAuthentications;
 }
 
 export type EndpointName =
@@ -70,6 +83,10 @@ export type EndpointName =
   | 'revoke'
   | 'login'
   | 'consent'
+  | 'flow'
+  | 'federation/oidc/callback'
+  | 'federation/saml/acs'
+  | 'federation/saml/metadata'
   | 'userinfo'
   | 'bc-authorize'
   | 'ciba/approve'

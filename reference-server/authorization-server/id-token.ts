@@ -5,6 +5,7 @@
  */
 import { epochSeconds } from '../../harness/clock.ts';
 import type { IssuerContext } from './context.ts';
+import { authenticationClaims } from './grant-authentication.ts';
 
 /** ID tokens are short-lived proofs of one authentication, not credentials to keep. */
 export const ID_TOKEN_TTL_SECONDS = 300;
@@ -15,12 +16,17 @@ export interface IdTokenSubject {
   /** Epoch milliseconds: when the user authenticated (approved). */
   authTime: number;
   nonce?: string;
+  /** The grant the ID token is issued under: a consent flow's sign-in claims (email, custom, amr, acr) come with it. */
+  grantId?: string;
 }
 
 /** §2: the claims every ID token carries, signed with the server's key (§2: ID tokens MUST be signed, never alg none). */
 export function issueIdToken(ctx: IssuerContext, subject: IdTokenSubject): Promise<string> {
   const iat = epochSeconds(ctx.clock);
+  const signIn = subject.grantId ? ctx.grantAuthentications.get(subject.grantId) : undefined;
   const claims = {
+    // §2: amr and acr describe the authentication; flow claims never replace the ones below.
+    ...authenticationClaims(signIn),
     iss: ctx.issuer,
     sub: subject.sub,
     aud: subject.clientId,

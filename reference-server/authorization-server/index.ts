@@ -5,6 +5,7 @@ import { epochSeconds } from '../../harness/clock.ts';
 import type { Fetch, FetchHandler } from '../../harness/network/types.ts';
 import { consoleRoutes } from '../console/index.ts';
 import { type Defects, NO_DEFECTS } from '../defects.ts';
+import type { Flow, OidcConnection, SamlConnection } from '../flows/types.ts';
 import { createMemoryStore, type Store } from '../store/index.ts';
 import { withClientIdMetadataDocuments } from './cimd/index.ts';
 import { fromPreRegistered, type PreRegisteredClient } from './clients.ts';
@@ -20,6 +21,7 @@ import {
 } from './context.ts';
 import { handleAgenticIdentities } from './endpoints/admin.ts';
 import { adminClientRoutes } from './endpoints/admin-clients.ts';
+import { adminUserRoutes } from './endpoints/admin-users.ts';
 import { handleAuditTrail } from './endpoints/audit.ts';
 import { handleAuthorize } from './endpoints/authorize.ts';
 import {
@@ -29,6 +31,8 @@ import {
 } from './endpoints/backchannel.ts';
 import { clientManagementRoutes } from './endpoints/client-management.ts';
 import { handleConsentPage, handleConsentSubmit } from './endpoints/consent.ts';
+import { federationRoutes } from './endpoints/federation.ts';
+import { flowRoutes } from './endpoints/flow.ts';
 import { handleIntrospect } from './endpoints/introspect.ts';
 import { handleJwks } from './endpoints/jwks.ts';
 import { handleLoginPage, handleLoginSubmit } from './endpoints/login.ts';
@@ -38,6 +42,8 @@ import { handleRevoke } from './endpoints/revoke.ts';
 import { handleToken } from './endpoints/token.ts';
 import { handleUserinfo } from './endpoints/userinfo.ts';
 import { asOAuthError, errorResponse, OAuthError } from './errors.ts';
+import { FlowRuns } from './flow-runs.ts';
+import { GrantAuthentications } from './grant-authentication.ts';
 import { createSigningKeys, type SigningKeys } from './keys.ts';
 import { wellKnownPaths } from './metadata.ts';
 import type { HttpMethod, RouteSpec } from './routes.ts';
@@ -53,6 +59,14 @@ export type {
 } from './context.ts';
 export type { SigningKeys } from './keys.ts';
 
+/** A pre-registered client that may also name its consent flow and skip consent (seed 004 Flows). */
+export interface ConfiguredClient extends PreRegisteredClient {
+  /** Its users sign in through this flow at /authorize (in both interaction modes). */
+  flow_id?: string;
+  /** A trusted first-party client: its users are not asked for consent. */
+  skip_consent?: boolean;
+}
+
 export interface AuthorizationServerOptions {
   /** e.g. 'https://as.reference.test' (no trailing slash). */
   issuer: string;
@@ -62,7 +76,7 @@ export interface AuthorizationServerOptions {
   interaction?: 'auto-approve' | 'interactive';
   users: ReferenceUser[];
   resources: RegisteredResource[];
-  clients?: PreRegisteredClient[];
+  clients?: ConfiguredClient[];
   /** Each adds the path issuer `${issuer}/t/<tenant>`, served by the same handler. */
   tenants?: string[];
   accessTokenTtlSeconds?: number;
@@ -84,6 +98,12 @@ export interface AuthorizationServerOptions {
   cimdCa?: string;
   /** RFC 7591 registration policy: on/off, management, allowed scopes, size limits. */
   registration?: Partial<RegistrationPolicy>;
+  /** Seed 004 (Flows): consent flows, chosen per client by its `flow_id`. */
+  flows?: Flow[];
+  /** Upstream OpenID providers and tenant SAML IdPs the flows may federate to. */
+  federation?: { oidc?: OidcConnection[]; saml?: SamlConnection[] };
+  /** Cookies of the /authorize request flows may read (seed 000: an existing session token, e.g. `corp_session`). */
+  flowCookies?: string[];
 }
 
 export interface AuthorizationServer {
@@ -130,7 +150,7 @@ export async function createAuthorizationServer(options: AuthorizationServerOpti
   if (options.registration) configureRegistrationPolicy(store, options.registration);
   const signingKeys = await createSigningKeys();
   for (const client of options.clients ?? []) {
-    await store.clients.save(fromPreRegistered(client, epochSeconds(options.clock)));
+    await store.clients.save({ ...fromPreRegistered(client, epochSeconds(options.clock)), ...flowSettings(client) });
   }
   const server: ServerContext = {
     clock: options.clock,
@@ -147,6 +167,11 @@ export async function createAuthorizationServer(options: AuthorizationServerOpti
     mailer: options.mailer ?? undeliverableMail,
     enterpriseIdps: options.enterpriseIdps ?? [],
     adminToken: options.adminToken,
+    flows: new Map((options.flows ?? []).map((flow) => [flow.id, flow])),
+    federation: options.federation ?? {},
+    flowCookies: options.flowCookies ?? [],
+    flowRuns: new FlowRuns(),
+    grantAuthentications: new GrantAuthentications(),
   };
   const issuers = [options.issuer, ...tenants.map((tenant) => `${options.issuer}/t/${tenant}`)];
   const app = new Hono();
@@ -157,6 +182,10 @@ export async function createAuthorizationServer(options: AuthorizationServerOpti
   app.onError((thrown) => errorResponse(asOAuthError(thrown)));
   const handler: FetchHandler = async (request) => app.fetch(request);
   return { handler, issuer: options.issuer, issuers, store, signingKeys };
+}
+
+function flowSettings({ flow_id, skip_consent }: ConfiguredClient) {
+  return { ...(flow_id !== undefined ? { flow_id } : {}), ...(skip_consent !== undefined ? { skip_consent } : {}) };
 }
 
 const undeliverableMail: Mailer = {
@@ -219,7 +248,14 @@ function mountIssuer(app: Hono, ctx: IssuerContext): void {
   });
   route(app, at('admin/agentic-identities'), { GET: (request) => handleAgenticIdentities(ctx, request) });
   route(app, at('admin/audit'), { GET: (request) => handleAuditTrail(ctx, request) });
-  for (const spec of [...clientManagementRoutes(ctx), ...adminClientRoutes(ctx), ...consoleRoutes(ctx)]) {
+  for (const spec of [
+    ...clientManagementRoutes(ctx),
+    ...adminClientRoutes(ctx),
+    ...adminUserRoutes(ctx),
+    ...flowRoutes(ctx),
+    ...federationRoutes(ctx),
+    ...consoleRoutes(ctx),
+  ]) {
     route(app, spec.path, spec.handlers, { crossOrigin: spec.crossOrigin ?? false });
   }
   route(app, at('authorize'), { GET: (request) => handleAuthorize(ctx, request) });

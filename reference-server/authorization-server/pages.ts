@@ -46,7 +46,7 @@ export function withSetCookie(cookie: string | undefined): Record<string, string
 export function errorPage(title: string, explanation: string, status = 400): Response {
   return page(
     title,
-    `<p class="error">${escapeHtml(explanation)}</p>
+    `<p class="error" role="alert">${escapeHtml(explanation)}</p>
 <p class="note">You were not sent back to the application, because the authorization server could not confirm where
 it is safe to send you. Start again from the application.</p>`,
     status,
@@ -121,5 +121,89 @@ ${
 <button type="submit" name="decision" value="approve">Allow</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>`,
+  );
+}
+
+/** The form every flow page posts: the transaction and the session's CSRF token ride along as hidden inputs. */
+export interface FlowFormView {
+  action: string;
+  transactionId: string;
+  csrfToken: string;
+  clientName: string;
+  /** Messages the user must see (role="alert"). */
+  errors: string[];
+}
+
+export interface FlowScreenField {
+  name: string;
+  type: 'text' | 'email' | 'password';
+  required: boolean;
+  /** Shown again after a refused post; never set for passwords. */
+  value?: string;
+}
+
+function alerts(errors: string[]): string {
+  return errors.length > 0
+    ? `<div class="error" role="alert">${errors.map((error) => `<p>${escapeHtml(error)}</p>`).join('')}</div>\n`
+    : '';
+}
+
+function flowForm(view: FlowFormView, inner: string): string {
+  return `${alerts(view.errors)}<form method="post" action="${escapeHtml(view.action)}">
+<input type="hidden" name="txn" value="${escapeHtml(view.transactionId)}">
+<input type="hidden" name="csrf_token" value="${escapeHtml(view.csrfToken)}">
+${inner}
+</form>`;
+}
+
+const AUTOCOMPLETE: Record<string, string> = { username: 'username', email: 'email', password: 'current-password' };
+
+function screenInput(field: FlowScreenField): string {
+  const id = `field-${field.name}`;
+  const label = field.name.charAt(0).toUpperCase() + field.name.slice(1).replace(/[_-]+/g, ' ');
+  const autocomplete = AUTOCOMPLETE[field.name] ?? AUTOCOMPLETE[field.type] ?? 'off';
+  const value = field.value === undefined ? '' : ` value="${escapeHtml(field.value)}"`;
+  return `<label for="${escapeHtml(id)}">${escapeHtml(label)}</label>
+<input id="${escapeHtml(id)}" name="${escapeHtml(field.name)}" type="${field.type}" autocomplete="${autocomplete}"${value}${field.required ? ' required' : ''}>`;
+}
+
+/** A screen step of a consent flow (seed 000: the credentials screen). */
+export function flowScreenPage(view: FlowFormView & { fields: FlowScreenField[] }, status = 200): Response {
+  const inputs = view.fields.map(screenInput).join('\n');
+  return page(
+    'Sign in',
+    `<p>Sign in to continue to <strong>${escapeHtml(view.clientName)}</strong>.</p>
+${flowForm(view, `${inputs}\n<button type="submit">Continue</button>`)}`,
+    status,
+  );
+}
+
+/** RFC 6238 step-up: enrolment shows the otpauth:// URI (as a link an authenticator app opens), then asks for a code. */
+export function mfaPage(view: FlowFormView & { enrollment?: { uri: string; secret: string } }): Response {
+  const enrollment = view.enrollment
+    ? `<p>Add this account to your authenticator app, then enter the code it shows:</p>
+<p><a href="${escapeHtml(view.enrollment.uri)}"><code>${escapeHtml(view.enrollment.uri)}</code></a></p>
+<p class="note">Secret (base32): <code>${escapeHtml(view.enrollment.secret)}</code></p>
+`
+    : `<p>Enter the 6-digit code of your authenticator app to continue to <strong>${escapeHtml(view.clientName)}</strong>.</p>
+`;
+  return page(
+    'Verify it is you',
+    `${enrollment}${flowForm(
+      view,
+      `<label for="otp">Code</label>
+<input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" required>
+<button type="submit">Verify</button>`,
+    )}`,
+  );
+}
+
+/** A failed sign-in whose reason the user must see (role="alert"); the application is not told. */
+export function flowFailedPage(reason: string, status = 400): Response {
+  return page(
+    'Sign-in failed',
+    `<p class="error" role="alert">${escapeHtml(reason)}</p>
+<p class="note">Start again from the application.</p>`,
+    status,
   );
 }

@@ -1,6 +1,7 @@
 import { epochSeconds } from '../../harness/clock.ts';
 import type { AccessTokenRecord, ActorClaim, ClientRecord } from '../store/index.ts';
 import type { IssuerContext } from './context.ts';
+import { authenticationClaims } from './grant-authentication.ts';
 import { base64url, randomToken } from './http.ts';
 
 const THIRTY_DAYS_SECONDS = 30 * 24 * 60 * 60;
@@ -110,8 +111,13 @@ function tokenFormatClaim(client: ClientRecord | undefined): Record<string, stri
   return format ? { token_format: format } : {};
 }
 
+/**
+ * RFC 9068 §2.2.1 (acr, amr) and §2.2.3.1 (further claims): a flow grant's sign-in claims come first, so the
+ * registered claims the server sets always win.
+ */
 function signAccessToken(ctx: IssuerContext, record: AccessTokenRecord, client: ClientRecord | undefined) {
-  const claims = { ...tokenClaims(record), ...tokenFormatClaim(client) };
+  const signIn = authenticationClaims(ctx.grantAuthentications.get(record.grantId));
+  const claims = { ...signIn, ...tokenClaims(record), ...tokenFormatClaim(client) };
   return ctx.keys.sign(claims, ctx.defects.has('at-typ-jwt') ? 'JWT' : 'at+jwt');
 }
 

@@ -462,3 +462,41 @@ describe('bad input never yields a 500 without the status-500 fault', () => {
     });
   }
 });
+
+describe('users added and changed at run time', () => {
+  const ERIN = {
+    id: 'corp-user-erin',
+    email: 'erin@corp.example',
+    password: 'erin-corp-password',
+    name: 'Erin Corp',
+    externalId: 'EMP-2001',
+    roles: ['sales'],
+  };
+
+  it('signs in a user added after creation', async () => {
+    auth.addUser(ERIN);
+    const token = await loginAs(ERIN.email, ERIN.password);
+    const body = (await (await call('/userinfo', { headers: bearer(token) })).json()) as { roles: string[] };
+    expect(body.roles).toEqual(['sales']);
+  });
+
+  it('refuses a second user with a taken id or email', () => {
+    expect(() => auth.addUser({ ...ERIN, id: CAROL.id })).toThrow(/taken/);
+    expect(() => auth.addUser({ ...ERIN, email: CAROL.email.toUpperCase() })).toThrow(/belongs to/);
+  });
+
+  it('changes the email and keeps id, external ID and live sessions', async () => {
+    const token = await loginAs(CAROL.email, CAROL.password);
+    const changed = auth.updateUser(CAROL.id, { email: 'carol.new@corp.example' });
+    expect(changed).toMatchObject({ id: CAROL.id, externalId: CAROL.externalId, email: 'carol.new@corp.example' });
+    const info = (await (await call('/userinfo', { headers: bearer(token) })).json()) as { email: string };
+    expect(info.email).toBe('carol.new@corp.example');
+    expect((await postJson('/login', { email: CAROL.email, password: CAROL.password })).status).toBe(401);
+    expect((await postJson('/login', { email: changed.email, password: CAROL.password })).status).toBe(200);
+  });
+
+  it('refuses to change an unknown user or to take another user email', () => {
+    expect(() => auth.updateUser('nobody', { name: 'x' })).toThrow(/no user/);
+    expect(() => auth.updateUser(CAROL.id, { email: DAVE.email })).toThrow(/belongs to/);
+  });
+});

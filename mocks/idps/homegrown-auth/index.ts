@@ -63,7 +63,16 @@ export interface HomegrownAuth {
   revokeSessionsOf(userId: string): number;
   /** Opens a session without a login call (a user who is already signed in); throws for an unknown user id. */
   issueSession(userId: string): string;
+  /** Adds a user (e.g. a fresh one per check); throws when its id or email is taken. Returns the stored copy. */
+  addUser(user: HomegrownUser): HomegrownUser;
+  /**
+   * Changes a user's attributes as the identity system's admin would (e.g. a new email; id and externalId stay);
+   * throws for an unknown id or an email another user has. Live sessions keep working.
+   */
+  updateUser(id: string, changes: HomegrownUserChanges): HomegrownUser;
 }
+
+export type HomegrownUserChanges = Partial<Omit<HomegrownUser, 'id'>>;
 
 export const HOMEGROWN_SESSION_COOKIE = 'corp_session';
 export const DEFAULT_SESSION_TTL_SECONDS = 3600;
@@ -342,7 +351,7 @@ async function withHtmlContentType(response: Response): Promise<Response> {
 
 export function createHomegrownAuth(options: HomegrownAuthOptions): HomegrownAuth {
   const { clock } = options;
-  const users: readonly HomegrownUser[] = (options.users ?? DEFAULT_HOMEGROWN_USERS).map((user) => ({ ...user }));
+  const users: HomegrownUser[] = (options.users ?? DEFAULT_HOMEGROWN_USERS).map((user) => ({ ...user }));
   const slowMs = options.latencyMs ?? DEFAULT_SLOW_LATENCY_MS;
   const sessions = new SessionStore(clock, (options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS) * 1000, users);
   const faults = new FaultTable();
@@ -454,6 +463,29 @@ export function createHomegrownAuth(options: HomegrownAuthOptions): HomegrownAut
     return sessions.open(user).token;
   }
 
+  function assertEmailFree(email: string, exceptId?: string): void {
+    const wanted = email.trim().toLowerCase();
+    const holder = users.find((candidate) => candidate.email.toLowerCase() === wanted);
+    if (holder && holder.id !== exceptId) throw new Error(`homegrown-auth: email "${email}" belongs to "${holder.id}"`);
+  }
+
+  function addUser(user: HomegrownUser): HomegrownUser {
+    if (users.some((candidate) => candidate.id === user.id))
+      throw new Error(`homegrown-auth: id "${user.id}" is taken`);
+    assertEmailFree(user.email);
+    const stored = { ...user, ...(user.roles ? { roles: [...user.roles] } : {}) };
+    users.push(stored);
+    return { ...stored };
+  }
+
+  function updateUser(id: string, changes: HomegrownUserChanges): HomegrownUser {
+    const user = users.find((candidate) => candidate.id === id);
+    if (!user) throw new Error(`homegrown-auth: no user with id "${id}"`);
+    if (changes.email !== undefined) assertEmailFree(changes.email, id);
+    Object.assign(user, changes);
+    return { ...user };
+  }
+
   return {
     handler,
     users,
@@ -461,6 +493,8 @@ export function createHomegrownAuth(options: HomegrownAuthOptions): HomegrownAut
     requests: () => recorded.map((entry) => ({ ...entry })),
     revokeSessionsOf: (userId) => sessions.revokeUser(userId),
     issueSession,
+    addUser,
+    updateUser,
   };
 }
 

@@ -106,6 +106,22 @@ interface SigningKey {
   publicJwk: JWK;
 }
 
+/**
+ * Key generation (RSA especially) costs far more than a mock's whole run, and mocks are built per test; keys carry no
+ * state, so one process reuses a published and an unpublished key per algorithm across instances.
+ */
+const sharedKeys = new Map<string, Promise<SigningKey>>();
+
+function sharedSigningKey(alg: UpstreamSigningAlg, purpose: 'published' | 'unpublished'): Promise<SigningKey> {
+  const key = `${alg} ${purpose}`;
+  let pending = sharedKeys.get(key);
+  if (!pending) {
+    pending = newSigningKey(alg);
+    sharedKeys.set(key, pending);
+  }
+  return pending;
+}
+
 async function newSigningKey(alg: UpstreamSigningAlg): Promise<SigningKey> {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
   const jwk = await exportJWK(publicKey);
@@ -167,10 +183,13 @@ export async function createUpstreamOidc(options: UpstreamOidcOptions): Promise<
     jwks: `${issuer}/jwks`,
   };
   const users = options.users ?? DEFAULT_UPSTREAM_USERS;
-  const keys = { RS256: await newSigningKey('RS256'), ES256: await newSigningKey('ES256') };
+  const keys = {
+    RS256: await sharedSigningKey('RS256', 'published'),
+    ES256: await sharedSigningKey('ES256', 'published'),
+  };
   const unpublished = new Map<UpstreamSigningAlg, Promise<SigningKey>>();
   const unpublishedKey = (alg: UpstreamSigningAlg) => {
-    if (!unpublished.has(alg)) unpublished.set(alg, newSigningKey(alg));
+    if (!unpublished.has(alg)) unpublished.set(alg, sharedSigningKey(alg, 'unpublished'));
     return unpublished.get(alg)!;
   };
   const codes = new Map<string, Grant>();

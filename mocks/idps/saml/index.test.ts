@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib';
 import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import samlify from 'samlify';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -178,5 +179,70 @@ describe('mock SAML IdP (samlify) against node-saml as SP', { timeout: 30_000 },
     expect(replay.responseId).toBe(minted.responseId);
     expect(replay.samlResponse).not.toBe(minted.samlResponse);
     await expect(sp.validatePostResponseAsync(post(replay))).rejects.toThrow(/InResponseTo is not valid/);
+  });
+});
+
+describe('mock SAML IdP faults: the SSO endpoint misbehaves until fault("none")', { timeout: 30_000 }, () => {
+  let idp: SamlIdp;
+
+  beforeAll(async () => {
+    idp = await createSamlIdp({ entityId: IDP_ENTITY_ID, ssoUrl: SSO_URL, clock: systemClock, serviceProviders: [SP] });
+  }, 30_000);
+
+  function answered(posted: Record<string, string>): string {
+    return Buffer.from(posted.SAMLResponse ?? '', 'base64').toString('utf8');
+  }
+
+  it.each([
+    ['unsigned', 'Invalid document signature'],
+    ['untrusted-key', 'Invalid document signature'],
+    ['expired', 'No valid subject confirmation found'],
+    ['wrong-audience', /audience mismatch/],
+  ] as const)('%s: every SSO answer is minted so, and node-saml refuses it', async (fault, refusal) => {
+    const sp = nodeSamlSp(idp);
+    idp.fault(fault);
+    try {
+      const first = await ssoThroughRedirect(idp, sp, 'a');
+      const second = await ssoThroughRedirect(idp, sp, 'b');
+      await expect(sp.validatePostResponseAsync(first)).rejects.toThrow(refusal);
+      await expect(sp.validatePostResponseAsync(second)).rejects.toThrow(refusal);
+    } finally {
+      idp.fault('none');
+    }
+    const { profile } = await sp.validatePostResponseAsync(await ssoThroughRedirect(idp, sp, 'c'));
+    expect(profile?.nameID).toBe('grace@tenant.example');
+  });
+
+  it('unsolicited: the answer carries no InResponseTo, which node-saml refuses', async () => {
+    const sp = nodeSamlSp(idp);
+    idp.fault('unsolicited');
+    const posted = await ssoThroughRedirect(idp, sp, 'u').finally(() => idp.fault('none'));
+    expect(answered(posted)).not.toContain('InResponseTo');
+    await expect(sp.validatePostResponseAsync(posted)).rejects.toThrow(/InResponseTo/);
+  });
+
+  it('foreign-in-response-to: the answer names an AuthnRequest never sent, which node-saml refuses', async () => {
+    const sp = nodeSamlSp(idp);
+    const authorizeUrl = new URL(await sp.getAuthorizeUrlAsync('f', undefined, {}));
+    const sent = inflateRawSync(Buffer.from(authorizeUrl.searchParams.get('SAMLRequest') ?? '', 'base64')).toString();
+    const requestId = /ID="([^"]+)"/.exec(sent)?.[1];
+    idp.fault('foreign-in-response-to');
+    const reply = await idp.handler(new Request(authorizeUrl)).finally(() => idp.fault('none'));
+    const samlResponse = formField(await reply.text(), 'SAMLResponse') ?? '';
+    const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
+    const inResponseTo = /InResponseTo="([^"]+)"/.exec(xml)?.[1];
+    expect(inResponseTo).toBeDefined();
+    expect(inResponseTo).not.toBe(requestId);
+    await expect(sp.validatePostResponseAsync({ SAMLResponse: samlResponse })).rejects.toThrow(/InResponseTo/);
+  });
+
+  it('lastResponse: the response the SSO endpoint answered last, whose IDs a replay reuses', async () => {
+    const sp = nodeSamlSp(idp);
+    const posted = await ssoThroughRedirect(idp, sp, 'l');
+    const last = idp.lastResponse();
+    expect(last?.samlResponse).toBe(posted.SAMLResponse);
+    expect(answered(posted)).toContain(`ID="${last?.responseId}"`);
+    const replay = await idp.createResponse({ sp: SP, replayOf: last! });
+    expect(replay.assertionId).toBe(last?.assertionId);
   });
 });

@@ -1,14 +1,9 @@
 import { inflateRawSync } from 'node:zlib';
-import xmllint from '@authenio/samlify-node-xmllint';
 import type { IdentityProviderInstance, ServiceProviderInstance } from 'samlify';
-import samlify from 'samlify';
 import type { Clock } from '../../../harness/clock.ts';
 import type { FetchHandler } from '../../../harness/network/types.ts';
-import { createSigningKey, type SamlSigningKey } from './signing-key.ts';
-
-// samlify refuses to parse any message until a schema validator is set; this one is libxml2 compiled to JavaScript
-// (no Java, no native build) and checks the SAML 2.0 protocol, assertion and XML-DSig schemas.
-samlify.setSchemaValidator(xmllint);
+import { identityProviderWithoutLogout, samlify } from '../../../harness/samlify.ts';
+import { type SamlSigningKey, sharedSigningKey } from './signing-key.ts';
 
 const BINDING_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
 const BINDING_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
@@ -50,6 +45,14 @@ export interface SamlIdpOptions {
  * - `untrusted-key`: signed by a key whose certificate is not in the IdP metadata.
  */
 export type SamlResponseVariant = 'valid' | 'unsigned' | 'expired' | 'wrong-audience' | 'untrusted-key';
+
+/**
+ * How the SSO endpoint misbehaves, from `fault(kind)` until `fault('none')`: every answer is minted as that response
+ * variant, or, for an SP's InResponseTo check (SAML Profiles §4.1.4.3):
+ * - `unsolicited`: the answer names no AuthnRequest (no InResponseTo), as an IdP-initiated response would;
+ * - `foreign-in-response-to`: the answer's InResponseTo names an AuthnRequest the SP never sent.
+ */
+export type SamlFault = Exclude<SamlResponseVariant, 'valid'> | 'unsolicited' | 'foreign-in-response-to' | 'none';
 
 export interface CreateSamlResponseOptions {
   sp: SamlServiceProvider;
@@ -93,6 +96,10 @@ export interface SamlIdp {
   registerServiceProvider(sp: SamlServiceProvider): void;
   /** The next SSO request signs in this user (once); by default the first user is signed in. */
   setNextUser(email: string): void;
+  /** Misbehave at the SSO endpoint from now on, until `fault('none')`. */
+  fault(kind: SamlFault): void;
+  /** The response the SSO endpoint answered last (to replay it, or to read its IDs). */
+  lastResponse(): MintedSamlResponse | undefined;
   createResponse(options: CreateSamlResponseOptions): Promise<MintedSamlResponse>;
 }
 
@@ -120,11 +127,13 @@ export async function createSamlIdp(options: SamlIdpOptions): Promise<SamlIdp> {
   const serviceProviders = new Map<string, SamlServiceProvider>();
   for (const sp of options.serviceProviders ?? []) serviceProviders.set(sp.entityId, sp);
   const metadataUrl = new URL('metadata', ssoUrl).href;
-  const signingKey = await createSigningKey(new URL(ssoUrl).hostname, clock.now());
-  const untrustedKey = await createSigningKey(new URL(ssoUrl).hostname, clock.now());
+  const signingKey = await sharedSigningKey(new URL(ssoUrl).hostname, 'trusted', clock.now());
+  const untrustedKey = await sharedSigningKey(new URL(ssoUrl).hostname, 'untrusted', clock.now());
   const idp = identityProvider(entityId, ssoUrl, signingKey);
   const impostor = identityProvider(entityId, ssoUrl, untrustedKey);
   let nextUser: SamlUser | undefined;
+  let activeFault: SamlFault = 'none';
+  let lastAnswered: MintedSamlResponse | undefined;
 
   function userByEmail(email: string): SamlUser {
     const user = users.find((candidate) => candidate.email === email);
@@ -198,13 +207,15 @@ export async function createSamlIdp(options: SamlIdpOptions): Promise<SamlIdp> {
     // SAML Profiles §4.1.4.1: a requested ACS URL must be one the SP registered.
     if (requested && requested !== sp.acsUrl)
       return badRequest(`AssertionConsumerServiceURL ${requested} is not registered`);
-    const requestId = stringField(extract.request, 'id');
+    const inResponseTo = answeredRequestId(activeFault, stringField(extract.request, 'id'));
     const minted = await createResponse({
       sp,
       user: takeSignedInUser(),
-      ...(requestId ? { inResponseTo: requestId } : {}),
+      variant: responseVariant(activeFault),
+      ...(inResponseTo ? { inResponseTo } : {}),
       ...(message.relayState === undefined ? {} : { relayState: message.relayState }),
     });
+    lastAnswered = minted;
     return new Response(minted.form, {
       status: 200,
       headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' },
@@ -237,6 +248,10 @@ export async function createSamlIdp(options: SamlIdpOptions): Promise<SamlIdp> {
     setNextUser: (email) => {
       nextUser = userByEmail(email);
     },
+    fault: (kind) => {
+      activeFault = kind;
+    },
+    lastResponse: () => lastAnswered,
     createResponse,
   };
 }
@@ -251,8 +266,20 @@ interface ProtocolMessage {
   signature?: string;
 }
 
+/** The response variant the SSO endpoint mints under a fault. */
+function responseVariant(fault: SamlFault): SamlResponseVariant {
+  return fault === 'none' || fault === 'unsolicited' || fault === 'foreign-in-response-to' ? 'valid' : fault;
+}
+
+/** The AuthnRequest ID the answer names: the real one, none (unsolicited), or one the SP never sent. */
+function answeredRequestId(fault: SamlFault, requestId: string | undefined): string | undefined {
+  if (fault === 'unsolicited') return undefined;
+  if (fault === 'foreign-in-response-to') return newSamlId();
+  return requestId;
+}
+
 function identityProvider(entityId: string, ssoUrl: string, key: SamlSigningKey): IdentityProviderInstance {
-  return samlify.IdentityProvider({
+  return identityProviderWithoutLogout({
     entityID: entityId,
     privateKey: key.privateKeyPem,
     signingCert: key.certificatePem,

@@ -19,6 +19,26 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 x509.cryptoProvider.set(globalThis.crypto);
 
+const sharedKeys = new Map<string, Promise<SamlSigningKey>>();
+
+/**
+ * The key for `subject` and `purpose`, made once per process: RSA generation costs far more than a mock's run, mocks are
+ * built per test, and a key carries no state. The certificate is valid from a day before the first `now` for a year.
+ */
+export function sharedSigningKey(
+  subject: string,
+  purpose: 'trusted' | 'untrusted',
+  now: number,
+): Promise<SamlSigningKey> {
+  const key = `${subject} ${purpose}`;
+  let pending = sharedKeys.get(key);
+  if (!pending) {
+    pending = createSigningKey(subject, now);
+    sharedKeys.set(key, pending);
+  }
+  return pending;
+}
+
 /** A fresh key pair with a certificate for `subject`, valid from a day before `now` for a year. */
 export async function createSigningKey(subject: string, now: number): Promise<SamlSigningKey> {
   const keys = await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);

@@ -9,10 +9,12 @@ import { resolveRedirectUri } from '../clients.ts';
 import type { IssuerContext, RegisteredResource } from '../context.ts';
 import { TRANSACTION_TTL_MS } from '../context.ts';
 import { OAuthError } from '../errors.ts';
+import { startFlowRun } from '../flow-runs.ts';
 import { randomToken, redirectResponse, singleParam } from '../http.ts';
 import { currentSession, startSession } from '../interaction.ts';
 import { errorPage, withSetCookie } from '../pages.ts';
 import { OFFLINE_ACCESS, scopeItems } from '../tokens.ts';
+import { flowPageLocation } from './flow.ts';
 
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const PLAIN_CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -40,6 +42,8 @@ export async function handleAuthorize(ctx: IssuerContext, request: Request): Pro
     if (!(thrown instanceof OAuthError)) throw thrown;
     return authorizationErrorRedirect(ctx, target, thrown.error, thrown.description);
   }
+  // Seed 004 (Flows): a client with a flow signs in through it on every authorization, in either interaction mode.
+  if (verified.client.flow_id !== undefined) return beginFlow(ctx, request, details, verified.client);
   return ctx.interaction === 'auto-approve' ? autoApprove(ctx, details) : beginInteraction(ctx, request, details);
 }
 
@@ -224,24 +228,46 @@ async function autoApprove(ctx: IssuerContext, details: AuthorizationDetails): P
   return approveAuthorization(ctx, details, user.sub, 302);
 }
 
+/** The request is kept server-side under a transaction bound to this browser's session (started if need be). */
+async function saveTransaction(ctx: IssuerContext, request: Request, details: AuthorizationDetails) {
+  const existing = await currentSession(ctx, request);
+  const started = existing ? undefined : await startSession(ctx);
+  const session = existing ?? started!.session;
+  const transaction = {
+    ...details,
+    id: randomToken(24),
+    issuer: ctx.issuer,
+    sessionId: session.id,
+    expiresAt: ctx.clock.now() + TRANSACTION_TTL_MS,
+  };
+  await ctx.store.transactions.save(transaction);
+  return { transaction, session, cookie: started?.cookie };
+}
+
 /** `interactive`: keep the request server-side and send the browser to sign in (or straight to consent). */
 async function beginInteraction(
   ctx: IssuerContext,
   request: Request,
   details: AuthorizationDetails,
 ): Promise<Response> {
-  const existing = await currentSession(ctx, request);
-  const started = existing ? undefined : await startSession(ctx);
-  const session = existing ?? started!.session;
-  const transactionId = randomToken(24);
-  await ctx.store.transactions.save({
-    ...details,
-    id: transactionId,
-    issuer: ctx.issuer,
-    sessionId: session.id,
-    expiresAt: ctx.clock.now() + TRANSACTION_TTL_MS,
-  });
+  const { transaction, session, cookie } = await saveTransaction(ctx, request, details);
   const next = session.sub ? 'consent' : 'login';
-  const location = `${ctx.endpoint(next)}?txn=${encodeURIComponent(transactionId)}`;
-  return redirectResponse(location, 302, withSetCookie(started?.cookie));
+  const location = `${ctx.endpoint(next)}?txn=${encodeURIComponent(transaction.id)}`;
+  return redirectResponse(location, 302, withSetCookie(cookie));
+}
+
+/** Seed 004 (Flows): the client's flow starts at once; the browser follows it on the flow pages. */
+async function beginFlow(
+  ctx: IssuerContext,
+  request: Request,
+  details: AuthorizationDetails,
+  client: ClientRecord,
+): Promise<Response> {
+  const flow = ctx.flows.get(client.flow_id ?? '');
+  if (!flow) {
+    return authorizationErrorRedirect(ctx, details, 'server_error', `the flow "${client.flow_id}" is not configured`);
+  }
+  const { transaction, cookie } = await saveTransaction(ctx, request, details);
+  await startFlowRun(ctx, request, transaction, client, flow);
+  return redirectResponse(flowPageLocation(ctx, transaction.id), 302, withSetCookie(cookie));
 }

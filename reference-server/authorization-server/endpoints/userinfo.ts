@@ -1,5 +1,8 @@
+import type { JsonValue } from '../../flows/types.ts';
+import type { AccessTokenRecord } from '../../store/index.ts';
 import type { IssuerContext, ReferenceUser } from '../context.ts';
 import { asOAuthError, errorResponse, jsonResponse, NO_STORE, OAuthError } from '../errors.ts';
+import { authenticationClaims } from '../grant-authentication.ts';
 import { mediaType, readForm, singleParam } from '../http.ts';
 import { activeTokenRecord, findTokenRecord } from '../tokens.ts';
 
@@ -16,7 +19,10 @@ export function userinfoMetadata(ctx: IssuerContext): Record<string, unknown> {
  */
 export async function handleUserinfo(ctx: IssuerContext, request: Request): Promise<Response> {
   try {
-    const user = await userOfToken(ctx, await presentedToken(ctx, request));
+    const token = await presentedToken(ctx, request);
+    const flowUser = await flowUserClaims(ctx, token);
+    if (flowUser) return jsonResponse(flowUser, 200, { ...NO_STORE });
+    const user = await userOfToken(ctx, token);
     return jsonResponse(userClaims(user), 200, { ...NO_STORE });
   } catch (thrown) {
     return errorResponse(asOAuthError(thrown));
@@ -71,4 +77,17 @@ async function userOfToken(ctx: IssuerContext, token: string): Promise<Reference
 /** OIDC Core §5.1: `sub` always, with the standard profile and email claims this server holds. */
 function userClaims(user: ReferenceUser): Record<string, string> {
   return { sub: user.sub, name: user.name, preferred_username: user.username, email: user.email };
+}
+
+/**
+ * Seed 004 (Flows): a user who signed in through a consent flow lives in the user store; their claims are those of
+ * the sign-in (email, custom claims, amr, acr), `sub` always last so nothing replaces it.
+ */
+async function flowUserClaims(ctx: IssuerContext, token: string): Promise<Record<string, JsonValue> | undefined> {
+  const record: AccessTokenRecord | undefined = await activeTokenRecord(ctx, token);
+  const signIn = record && ctx.grantAuthentications.get(record.grantId);
+  if (!record || !signIn) return undefined;
+  const user = await ctx.store.users.get(record.sub);
+  const email: Record<string, string> = user?.email === undefined ? {} : { email: user.email };
+  return { ...authenticationClaims(signIn), ...email, sub: record.sub };
 }
