@@ -1,4 +1,7 @@
 import type { EnterpriseIdp } from '../mocks/idps/enterprise/index.ts';
+import type { HomegrownAuth } from '../mocks/idps/homegrown-auth/index.ts';
+import type { UpstreamOidc } from '../mocks/idps/oidc/index.ts';
+import type { SamlIdp } from '../mocks/idps/saml/index.ts';
 import type { WorkloadIssuer } from '../mocks/idps/workload/index.ts';
 import { BlockedError, CheckFailure, CheckSkipped, type Need } from './check.ts';
 import type { CimdHost } from './cimd/host.ts';
@@ -46,6 +49,12 @@ export interface CheckContext {
   mailbox(): MailboxReader;
   /** The host serving Client ID Metadata Documents (and canaries) for the target's AS to fetch. */
   cimd(): CimdHost;
+  /** The homegrown identity API the harness serves, which the target's flow connectors call. */
+  homegrown(): HomegrownAuth;
+  /** The upstream OpenID provider the harness serves, to which the target's AS federates. */
+  upstreamOidc(): UpstreamOidc;
+  /** The tenant SAML IdP the harness serves, which the target's AS trusts as SP. */
+  samlIdp(): SamlIdp;
 }
 
 export function createContext(session: Session): CheckContext {
@@ -88,6 +97,18 @@ export function createContext(session: Session): CheckContext {
       return session.sut.enterpriseIdp;
     },
     mailbox: () => mailboxReader(session.target, session.sut.network.fetch),
+    homegrown() {
+      if (!session.sut.homegrown) throw new CheckSkipped('the target declares no "byoa.homegrownAuth"');
+      return session.sut.homegrown;
+    },
+    upstreamOidc() {
+      if (!session.sut.upstreamOidc) throw new CheckSkipped('the target declares no "federation.oidc"');
+      return session.sut.upstreamOidc;
+    },
+    samlIdp() {
+      if (!session.sut.samlIdp) throw new CheckSkipped('the target declares no "federation.saml"');
+      return session.sut.samlIdp;
+    },
     cimd() {
       if (!session.sut.cimd)
         throw new CheckSkipped('the target declares no "cimd.host" for Client ID Metadata Documents');

@@ -1,7 +1,10 @@
 import { createEnterpriseIdp } from '../mocks/idps/enterprise/index.ts';
+import { createHomegrownAuth } from '../mocks/idps/homegrown-auth/index.ts';
+import { createUpstreamOidc } from '../mocks/idps/oidc/index.ts';
+import { createSamlIdp } from '../mocks/idps/saml/index.ts';
 import { createWorkloadIssuer } from '../mocks/idps/workload/index.ts';
 import type { Defect } from '../reference-server/defects.ts';
-import { createReferenceSystem, REFERENCE_USERS } from '../reference-server/system.ts';
+import { createReferenceSystem, REFERENCE_ORIGINS, REFERENCE_USERS } from '../reference-server/system.ts';
 import { createCimdHost } from './cimd/host.ts';
 import { ManualClock } from './clock.ts';
 import { createDownstreamObserver } from './downstream.ts';
@@ -25,12 +28,36 @@ export const EMBEDDED_WORKLOAD_ISSUER = 'https://workload.reference.test';
 export const EMBEDDED_ENTERPRISE_IDP = 'https://idp.enterprise.test';
 /** Where the harness hosts Client ID Metadata Documents in memory (canaries sit on special-use IP addresses). */
 export const EMBEDDED_CIMD_HOST = 'https://cimd.conformance.test';
+/** The identity systems the reference flows bring in (seeds 000, 001, 004). */
+export const EMBEDDED_HOMEGROWN_AUTH = 'https://auth.homegrown.test';
+export const EMBEDDED_UPSTREAM_OIDC = {
+  issuer: 'https://idp.upstream.test',
+  clientId: 'reference-as',
+  clientSecret: 'reference-as-upstream-secret',
+};
+export const EMBEDDED_SAML_IDP = 'https://idp.tenant.test';
+/** The reference clients whose authorizations run through a consent flow (reference-server/reference-flows.ts). */
+export const EMBEDDED_FLOW_CLIENTS = {
+  signUpOrIn: 'flow-sign-up-or-in',
+  signIn: 'flow-sign-in',
+  signUp: 'flow-sign-up',
+  sessionToken: 'flow-session-token',
+  missingLoginId: 'flow-missing-login-id',
+  consent: 'flow-consent',
+  consentOther: 'flow-consent-other',
+  skipConsent: 'flow-skip-consent',
+  mfa: 'flow-mfa',
+  oidc: 'flow-oidc',
+  saml: 'flow-saml',
+} as const;
 /** The per-issuer rule the reference RS applies to the token lab (seed 003: trust frameworks demand an assurance level). */
 export const EMBEDDED_LAB_CLAIMS = { acr: 'urn:mcp-auth-conformance:loa:2' };
 
 /** The reference system in memory, on https:// origins, with a clock the harness controls. */
 export async function embeddedSystemUnderTest(options: EmbeddedOptions = {}): Promise<SystemUnderTest> {
   const clock = new ManualClock(Date.now());
+  const runIssuer = options.tenant ? `${REFERENCE_ORIGINS.as}/t/${options.tenant}` : REFERENCE_ORIGINS.as;
+  const identity = await identitySystems(runIssuer, clock);
   const system = await createReferenceSystem({
     clock,
     defects: [...(options.defects ?? [])],
@@ -39,6 +66,15 @@ export async function embeddedSystemUnderTest(options: EmbeddedOptions = {}): Pr
     downstream: { url: EMBEDDED_DOWNSTREAM },
     workloadIssuer: EMBEDDED_WORKLOAD_ISSUER,
     enterpriseIdp: EMBEDDED_ENTERPRISE_IDP,
+    byoa: { homegrownAuth: EMBEDDED_HOMEGROWN_AUTH },
+    federation: {
+      oidc: { ...EMBEDDED_UPSTREAM_OIDC },
+      saml: {
+        idpEntityId: identity.samlIdp.entityId,
+        idpSsoUrl: identity.samlIdp.ssoUrl,
+        idpCertificatePem: identity.samlIdp.certificatePem,
+      },
+    },
     ...(options.tenant ? { tenants: [options.tenant] } : {}),
   });
   const issuer = options.tenant ? `${system.issuer}/t/${options.tenant}` : system.issuer;
@@ -65,6 +101,9 @@ export async function embeddedSystemUnderTest(options: EmbeddedOptions = {}): Pr
   network.mount(EMBEDDED_DOWNSTREAM, downstream.handler);
   network.mount(EMBEDDED_WORKLOAD_ISSUER, workloadIssuer.handler);
   network.mount(EMBEDDED_ENTERPRISE_IDP, enterpriseIdp.handler);
+  network.mount(EMBEDDED_HOMEGROWN_AUTH, identity.homegrown.handler);
+  network.mount(EMBEDDED_UPSTREAM_OIDC.issuer, identity.upstreamOidc.handler);
+  network.mount(EMBEDDED_SAML_IDP, identity.samlIdp.handler);
   const cimd = createCimdHost({
     origin: EMBEDDED_CIMD_HOST,
     redirectUri: system.clients.public.redirect_uri,
@@ -95,6 +134,32 @@ export async function embeddedSystemUnderTest(options: EmbeddedOptions = {}): Pr
     workloadIssuer: { issuer: EMBEDDED_WORKLOAD_ISSUER },
     enterpriseIdp: { issuer: EMBEDDED_ENTERPRISE_IDP },
     ciba: { loginHint: REFERENCE_USERS[0]!.email, mailbox: system.mailboxUrl },
+    byoa: {
+      homegrownAuth: EMBEDDED_HOMEGROWN_AUTH,
+      flows: {
+        signUpOrIn: { clientId: EMBEDDED_FLOW_CLIENTS.signUpOrIn },
+        signIn: { clientId: EMBEDDED_FLOW_CLIENTS.signIn },
+        signUp: { clientId: EMBEDDED_FLOW_CLIENTS.signUp },
+        sessionToken: { clientId: EMBEDDED_FLOW_CLIENTS.sessionToken },
+        missingLoginId: { clientId: EMBEDDED_FLOW_CLIENTS.missingLoginId },
+        consent: { clientId: EMBEDDED_FLOW_CLIENTS.consent },
+        consentOther: { clientId: EMBEDDED_FLOW_CLIENTS.consentOther },
+        skipConsent: { clientId: EMBEDDED_FLOW_CLIENTS.skipConsent },
+        mfa: { clientId: EMBEDDED_FLOW_CLIENTS.mfa },
+      },
+    },
+    federation: {
+      oidc: {
+        ...EMBEDDED_UPSTREAM_OIDC,
+        redirectUri: federationUrls(issuer).oidcCallback,
+        flow: { clientId: EMBEDDED_FLOW_CLIENTS.oidc },
+      },
+      saml: {
+        idp: EMBEDDED_SAML_IDP,
+        sp: federationUrls(issuer).samlSp,
+        flow: { clientId: EMBEDDED_FLOW_CLIENTS.saml },
+      },
+    },
   });
   return {
     target,
@@ -105,7 +170,50 @@ export async function embeddedSystemUnderTest(options: EmbeddedOptions = {}): Pr
     workloadIssuer,
     enterpriseIdp,
     cimd,
+    ...identity,
     login: autoLoginDriver({ network }),
     close: async () => {},
   };
+}
+
+/** Where an issuer of the reference AS receives federated logins (the upstream's redirect URI, the SAML SP). */
+function federationUrls(issuer: string) {
+  return {
+    oidcCallback: `${issuer}/federation/oidc/callback`,
+    samlSp: {
+      entityId: `${issuer}/federation/saml/metadata`,
+      acsUrl: `${issuer}/federation/saml/acs`,
+      metadataUrl: `${issuer}/federation/saml/metadata`,
+    },
+  };
+}
+
+/**
+ * The homegrown identity API, the upstream OpenID provider and the tenant SAML IdP, each knowing the reference AS at
+ * the run's issuer (and at the root issuer, which tenants share).
+ */
+async function identitySystems(runIssuer: string, clock: ManualClock) {
+  const issuers = [...new Set([REFERENCE_ORIGINS.as, runIssuer])];
+  const homegrown = createHomegrownAuth({ clock });
+  const upstreamOidc = await createUpstreamOidc({
+    issuer: EMBEDDED_UPSTREAM_OIDC.issuer,
+    clock,
+    clients: [
+      {
+        client_id: EMBEDDED_UPSTREAM_OIDC.clientId,
+        client_secret: EMBEDDED_UPSTREAM_OIDC.clientSecret,
+        redirect_uris: issuers.map((issuer) => federationUrls(issuer).oidcCallback),
+      },
+    ],
+  });
+  const samlIdp = await createSamlIdp({
+    entityId: `${EMBEDDED_SAML_IDP}/metadata`,
+    ssoUrl: `${EMBEDDED_SAML_IDP}/sso`,
+    clock,
+    serviceProviders: issuers.map((issuer) => {
+      const { entityId, acsUrl } = federationUrls(issuer).samlSp;
+      return { entityId, acsUrl };
+    }),
+  });
+  return { homegrown, upstreamOidc, samlIdp };
 }

@@ -1,5 +1,8 @@
 import { resolve } from 'node:path';
 import { createEnterpriseIdp, type EnterpriseIdp } from '../mocks/idps/enterprise/index.ts';
+import { createHomegrownAuth, type HomegrownAuth } from '../mocks/idps/homegrown-auth/index.ts';
+import { createUpstreamOidc, type UpstreamOidc } from '../mocks/idps/oidc/index.ts';
+import { createSamlIdp, type SamlIdp } from '../mocks/idps/saml/index.ts';
 import { createWorkloadIssuer, type WorkloadIssuer } from '../mocks/idps/workload/index.ts';
 import { type CimdHost, createCimdHost } from './cimd/host.ts';
 import { systemClock } from './clock.ts';
@@ -33,6 +36,9 @@ export async function externalSystemUnderTest(target: TargetFile): Promise<Syste
     const workloadIssuer = await servedWorkloadIssuer(target, closers);
     const enterpriseIdp = await servedEnterpriseIdp(target, closers);
     const cimd = await servedCimdHost(target, closers);
+    const homegrown = await servedHomegrownAuth(target, closers);
+    const upstreamOidc = await servedUpstreamOidc(target, closers);
+    const samlIdp = await servedSamlIdp(target, closers);
     return {
       target,
       network,
@@ -42,6 +48,9 @@ export async function externalSystemUnderTest(target: TargetFile): Promise<Syste
       ...(workloadIssuer ? { workloadIssuer } : {}),
       ...(enterpriseIdp ? { enterpriseIdp } : {}),
       ...(cimd ? { cimd } : {}),
+      ...(homegrown ? { homegrown } : {}),
+      ...(upstreamOidc ? { upstreamOidc } : {}),
+      ...(samlIdp ? { samlIdp } : {}),
       close: closeAll,
     };
   } catch (error) {
@@ -125,6 +134,50 @@ async function servedEnterpriseIdp(
   return idp;
 }
 
+/** The homegrown identity API the target's flow connectors call, at `byoa.homegrownAuth`. */
+async function servedHomegrownAuth(
+  target: TargetFile,
+  closers: Array<() => Promise<void>>,
+): Promise<HomegrownAuth | undefined> {
+  if (!target.byoa) return undefined;
+  const homegrown = createHomegrownAuth({ clock: systemClock });
+  await serveDeclared(homegrown.handler, target.byoa.homegrownAuth, 'byoa.homegrownAuth', closers);
+  return homegrown;
+}
+
+/** The upstream OpenID provider at `federation.oidc.issuer`, knowing the target AS as its declared client. */
+async function servedUpstreamOidc(
+  target: TargetFile,
+  closers: Array<() => Promise<void>>,
+): Promise<UpstreamOidc | undefined> {
+  const declared = target.federation?.oidc;
+  if (!declared) return undefined;
+  const upstream = await createUpstreamOidc({
+    issuer: declared.issuer,
+    clock: systemClock,
+    clients: [
+      { client_id: declared.clientId, client_secret: declared.clientSecret, redirect_uris: [declared.redirectUri] },
+    ],
+  });
+  await serveDeclared(upstream.handler, declared.issuer, 'federation.oidc.issuer', closers);
+  return upstream;
+}
+
+/** The tenant SAML IdP at `federation.saml.idp` (entity ID `<idp>/metadata`, SSO `<idp>/sso`), knowing the target SP. */
+async function servedSamlIdp(target: TargetFile, closers: Array<() => Promise<void>>): Promise<SamlIdp | undefined> {
+  const declared = target.federation?.saml;
+  if (!declared) return undefined;
+  const base = declared.idp.replace(/\/$/, '');
+  const idp = await createSamlIdp({
+    entityId: `${base}/metadata`,
+    ssoUrl: `${base}/sso`,
+    clock: systemClock,
+    serviceProviders: [{ entityId: declared.sp.entityId, acsUrl: declared.sp.acsUrl }],
+  });
+  await serveDeclared(idp.handler, declared.idp, 'federation.saml.idp', closers);
+  return idp;
+}
+
 /**
  * Client ID Metadata Documents over https at the target's `cimd.host`, certified by the test CA at `cimd.caFile`.
  * Canary addresses are not served: on an external target the harness sees only that the AS refused them.
@@ -154,6 +207,10 @@ export function declaredHosts(target: TargetFile): string[] {
     target.workloadIssuer?.issuer,
     target.enterpriseIdp?.issuer,
     target.ciba?.mailbox,
+    target.byoa?.homegrownAuth,
+    target.federation?.oidc?.issuer,
+    target.federation?.saml?.idp,
+    target.federation?.saml?.sp.metadataUrl,
   ];
   const hosts = urls.filter((url): url is string => url !== undefined).map((url) => new URL(url).host);
   return [...hosts, ...(target.allowHosts ?? [])];

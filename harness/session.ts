@@ -1,5 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EnterpriseIdp } from '../mocks/idps/enterprise/index.ts';
+import type { HomegrownAuth } from '../mocks/idps/homegrown-auth/index.ts';
+import type { UpstreamOidc } from '../mocks/idps/oidc/index.ts';
+import type { SamlIdp } from '../mocks/idps/saml/index.ts';
 import type { WorkloadIssuer } from '../mocks/idps/workload/index.ts';
 import { BlockedError, CheckFailure, CheckSkipped } from './check.ts';
 import type { CimdHost } from './cimd/host.ts';
@@ -30,6 +33,12 @@ export interface SystemUnderTest {
   enterpriseIdp?: EnterpriseIdp;
   /** The Client ID Metadata Document host the harness serves (target `cimd`). */
   cimd?: CimdHost;
+  /** The homegrown identity API the harness serves (target `byoa.homegrownAuth`). */
+  homegrown?: HomegrownAuth;
+  /** The upstream OpenID provider the harness serves (target `federation.oidc`). */
+  upstreamOidc?: UpstreamOidc;
+  /** The tenant SAML IdP the harness serves (target `federation.saml`). */
+  samlIdp?: SamlIdp;
   close(): Promise<void>;
 }
 

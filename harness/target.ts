@@ -75,6 +75,76 @@ const login = z.discriminatedUnion('mode', [
   }),
 ]);
 
+/** A client whose users go through one consent flow at the target AS (seed 004 Flows: a flow is chosen per client). */
+const flowClient = z.strictObject({
+  clientId: z.string().min(1),
+  /** Default: the target's `redirectUri`. */
+  redirectUri: httpUrl.optional(),
+});
+export type FlowClient = z.output<typeof flowClient>;
+
+/**
+ * Bring your own auth (seeds 000, 001): the target's flows validate credentials against the homegrown identity API the
+ * harness serves at `homegrownAuth`, then Generate JWT. Each flow is reached through its own public client.
+ */
+const byoa = z.strictObject({
+  homegrownAuth: httpUrl,
+  /** The cookie that holds an existing homegrown session token, as the AS receives it (seed 000: same custom domain). */
+  sessionCookie: z.string().min(1).default('corp_session'),
+  /** Input names on the target's screens. */
+  fields: z
+    .strictObject({
+      username: z.string().min(1).default('username'),
+      password: z.string().min(1).default('password'),
+      otp: z.string().min(1).default('otp'),
+    })
+    .default({ username: 'username', password: 'password', otp: 'otp' }),
+  flows: z.strictObject({
+    /** Credentials screen → connector → Generate JWT (sign-up-or-in) → custom claims `roles` → end. */
+    signUpOrIn: flowClient.optional(),
+    /** The same with Generate JWT (sign-in): only existing users. */
+    signIn: flowClient.optional(),
+    /** The same with Generate JWT (sign-up): always a new user. */
+    signUp: flowClient.optional(),
+    /** Reads the session cookie, validates it at the identity API (GET /userinfo), Generate JWT (sign-in); else credentials. */
+    sessionToken: flowClient.optional(),
+    /** A misconfigured flow: Generate JWT with neither form.email nor form.externalId set before it. */
+    missingLoginId: flowClient.optional(),
+    /** signUpOrIn followed by a consent step (remembered per user and client). */
+    consent: flowClient.optional(),
+    /** A second client with the same consent flow. */
+    consentOther: flowClient.optional(),
+    /** A client set to skip consent, whose flow has a consent step. */
+    skipConsent: flowClient.optional(),
+    /** signUpOrIn with TOTP step-up (RFC 6238) when `scopes.elevated` is requested. */
+    mfa: flowClient.optional(),
+  }),
+});
+
+/** Federation (seed 004): the harness serves an upstream OpenID provider and a tenant SAML IdP the target AS trusts. */
+const federation = z.strictObject({
+  oidc: z
+    .strictObject({
+      /** The harness serves the upstream OpenID provider here. */
+      issuer: httpUrl,
+      /** The target AS's client registration at that provider, and its callback (registered redirect URI). */
+      clientId: z.string().min(1),
+      clientSecret: z.string().min(1),
+      redirectUri: httpUrl,
+      flow: flowClient,
+    })
+    .optional(),
+  saml: z
+    .strictObject({
+      /** The harness serves the SAML IdP here: entity ID `<idp>/metadata`, SSO endpoint `<idp>/sso`. */
+      idp: httpUrl,
+      /** The target AS as service provider: its entity ID, its ACS (HTTP-POST) and, if published, its SP metadata. */
+      sp: z.strictObject({ entityId: z.string().min(1), acsUrl: httpUrl, metadataUrl: httpUrl.optional() }),
+      flow: flowClient,
+    })
+    .optional(),
+});
+
 export const SUITE_NAMES = [
   'discovery',
   'registration',
@@ -82,6 +152,8 @@ export const SUITE_NAMES = [
   'authorization-code',
   'grants',
   'resource-server',
+  'byoa',
+  'federation',
 ] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];
 
@@ -154,6 +226,8 @@ export const targetFileSchema = z
         caFile: z.string().min(1).default('.mcp-auth-conformance/cimd-test-ca.pem'),
       })
       .optional(),
+    byoa: byoa.optional(),
+    federation: federation.optional(),
     suites: z.array(z.enum(SUITE_NAMES)).optional(),
   })
   .refine((target) => target.resource !== undefined || target.issuer !== undefined, {

@@ -1,5 +1,7 @@
 import { authorizationCodeSuite } from './authorization-code/index.ts';
+import { byoaSuite } from './byoa/index.ts';
 import { discoverySuite } from './discovery/index.ts';
+import { federationSuite } from './federation/index.ts';
 import { grantsSuite } from './grants/index.ts';
 import { pkceSuite } from './pkce/index.ts';
 import { registrationSuite } from './registration/index.ts';
@@ -14,4 +16,6 @@ export const SUITES: readonly Suite[] = [
   authorizationCodeSuite,
   grantsSuite,
   resourceServerSuite,
+  byoaSuite,
+  federationSuite,
 ];

@@ -1,8 +1,19 @@
+import { BYOA_REQUIREMENTS } from './byoa/requirements.ts';
+import { FEDERATION_REQUIREMENTS } from './federation/requirements.ts';
+
 /**
  * Requirements the suites check that the shared catalogue (../shared/reference/requirements-catalogue.md) lacks,
  * written in its style. Every other requirement ID a check cites must exist in the catalogue.
  */
-export const ADDED_REQUIREMENTS: Record<string, { keyword: string; text: string; source: string }> = {
+export interface AddedRequirement {
+  keyword: string;
+  text: string;
+  source: string;
+}
+
+export const ADDED_REQUIREMENTS: Record<string, AddedRequirement> = {
+  ...BYOA_REQUIREMENTS,
+  ...FEDERATION_REQUIREMENTS,
   // ── RFC 7592 (the catalogue has no RFC 7592 rows) and RFC 7591 §2 details ──
   'R7592-CREDENTIALS': {
     keyword: 'MUST',
