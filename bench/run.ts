@@ -1,4 +1,6 @@
 import { runConformance } from '../harness/run.ts';
+import { benchJourneys } from './journeys.ts';
+import { median } from './stats.ts';
 
 /** Full in-memory conformance against the embedded reference system: one warm-up run, then timed runs. */
 const TIMED_RUNS = 5;
@@ -12,12 +14,6 @@ async function measure(): Promise<Sample> {
   const started = performance.now();
   const result = await runConformance({});
   return { checks: result.checks.length, wallMs: performance.now() - started };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 const warmUp = await measure();
@@ -41,3 +37,5 @@ process.stdout.write(
   `\nchecks per run: ${checks}\nwall time: min ${Math.min(...wallTimes).toFixed(0)} ms, median ${medianMs.toFixed(0)} ms\n` +
     `throughput (median): ${(checks / (medianMs / 1000)).toFixed(0)} checks/s\n`,
 );
+
+await benchJourneys((line) => process.stdout.write(line));

@@ -9,11 +9,13 @@ export interface ServeCommandOptions {
 export async function serveCommand(options: ServeCommandOptions, out: OutputStream): Promise<0> {
   const { serveReferenceSystem } = await import('../../reference-server/serve.ts');
   const { REFERENCE_USERS } = await import('../../reference-server/system.ts');
+  const { DEFAULT_HOMEGROWN_USERS } = await import('../../mocks/idps/homegrown-auth/index.ts');
   const system = await serveReferenceSystem({
     ...(options.port !== undefined ? { port: options.port } : {}),
     interaction: options.autoApprove ? 'auto-approve' : 'interactive',
   });
-  const { issuer, resource, prm, asMetadata, mailbox } = system.urls;
+  const { issuer, resource, prm, asMetadata, mailbox, homegrownAuth, upstreamOidc, samlIdp } = system.urls;
+  const corpUser = DEFAULT_HOMEGROWN_USERS[0]!;
   const m2m = system.clients.m2m;
   const ciba = system.clients.ciba;
   const basic = (client: { client_id: string; client_secret: string }) => `${client.client_id}:${client.client_secret}`;
@@ -26,6 +28,9 @@ export async function serveCommand(options: ServeCommandOptions, out: OutputStre
       `  Authorization server metadata   ${asMetadata}`,
       `  Users' mailbox (CIBA approvals) ${mailbox}?to=alice@example.test`,
       `  Clients hub console             ${issuer}/console (admin token: ${system.adminToken})`,
+      `  Homegrown identity API (mock)   ${homegrownAuth}   (bring your own auth, seeds 000/001)`,
+      `  Upstream OpenID provider (mock) ${upstreamOidc}`,
+      `  Tenant SAML IdP (mock)          ${samlIdp}`,
       '',
       'Try it:',
       `  curl -i -X POST ${resource}   # 401 + WWW-Authenticate pointing at the metadata`,
@@ -41,6 +46,12 @@ export async function serveCommand(options: ServeCommandOptions, out: OutputStre
         : `  Sign-in and consent pages are shown in the browser. Demo users: ${REFERENCE_USERS.map(
             (user) => `${user.username} / ${user.password}`,
           ).join(', ')}.`,
+      '  Consent flows: open the authorization URL of a flow client, e.g.',
+      `    ${issuer}/authorize?response_type=code&client_id=flow-mfa&redirect_uri=http%3A%2F%2F127.0.0.1%3A5555%2Fcallback` +
+        '&scope=mcp%3Aadmin&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
+      `    and sign in as ${corpUser.email} / ${corpUser.password} (homegrown credentials, then TOTP enrolment).`,
+      '    Other flow clients: flow-sign-up-or-in, flow-consent, flow-oidc (upstream OpenID provider), flow-saml',
+      '    (SAML HTTP-POST), flow-session-token; users and the audit log are in the console.',
       '',
       'Press Ctrl-C to stop.',
       '',
