@@ -1,11 +1,11 @@
 /**
- * samlify, set up once for the whole project: the schema validator (libxml2 compiled to JavaScript, no Java, no native
- * build: SAML 2.0 protocol, assertion and XML-DSig schemas), without which samlify parses nothing.
+ * samlify, set up once for the whole project with the schema validator (SAML 2.0 protocol, assertion, XML-DSig and
+ * XML-Encryption schemas, by libxml2 in WebAssembly) without which samlify parses nothing.
  */
-import xmllint from '@authenio/samlify-node-xmllint';
 import samlify from 'samlify';
+import { samlSchemaValidator } from './saml-schema.ts';
 
-samlify.setSchemaValidator(xmllint);
+samlify.setSchemaValidator(samlSchemaValidator);
 
 export { samlify };
 
