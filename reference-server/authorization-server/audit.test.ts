@@ -235,6 +235,21 @@ describe('audit log: tokens issued and revoked', () => {
     ]);
   });
 
+  it('records a reused refresh token as the revocation of its grant', async () => {
+    const { refresh_token } = await offlineTokens(server);
+    const refresh = () =>
+      postForm(server.handler, `${ISSUER}/token`, {
+        grant_type: 'refresh_token',
+        refresh_token,
+        client_id: CLIENTS.public.client_id,
+      });
+    expect((await refresh()).status).toBe(200);
+    await expectOAuthError(await refresh(), 400, 'invalid_grant');
+    expect(await activities(server, 'token-revoked')).toMatchObject([
+      { sub: 'user-alice', clientId: CLIENTS.public.client_id, details: { reason: 'refresh-reuse' } },
+    ]);
+  });
+
   it('records an administrator ending what users gave a client: revoke consent, then delete', async () => {
     await userAccessToken(server);
     const client = `${ISSUER}/admin/clients/${CLIENTS.public.client_id}`;

@@ -4,7 +4,9 @@
  * rotates it (§4.3.1): the presented token is spent, a successor is issued, and presenting a spent token again is
  * treated as theft, which revokes the whole family with every access token of the grant.
  */
+
 import type { ClientRecord, RefreshTokenRecord } from '../../store/index.ts';
+import { recordActivity } from '../activity.ts';
 import { type AuthenticatedClient, isConfidential } from '../clients.ts';
 import type { IssuerContext } from '../context.ts';
 import { canonicalResource } from '../endpoints/authorize.ts';
@@ -198,6 +200,13 @@ async function refuseReuse(ctx: IssuerContext, record: RefreshTokenRecord): Prom
   if (ctx.defects.has('refresh-reuse-undetected')) return;
   if (ctx.defects.has('refresh-reuse-keeps-family')) throw invalidGrant('the refresh token was already used');
   await revokeRefreshTokenFamily(ctx, record.grantId);
+  await recordActivity(ctx, {
+    kind: 'token-revoked',
+    sub: record.sub,
+    clientId: record.clientId,
+    summary: 'a spent refresh token was presented again: every token of its grant was revoked',
+    details: { reason: 'refresh-reuse', grant_id: record.grantId },
+  });
   throw invalidGrant('the refresh token was already used; every token of its grant was revoked');
 }
 
