@@ -79,6 +79,8 @@ async function authorizeThrough(
     await page.goto(authorizationUrl(target, clientId, scope, state, await oauth.calculatePKCECodeChallenge(verifier)));
     await Promise.race([interact(page), callback.then(() => undefined)]);
     const returned = await callback;
+    // The next journey starts only once this one's answer has loaded (else it would interrupt that navigation).
+    await page.waitForURL(returned.href, { timeout: STEP_TIMEOUT_MS });
     const code = returned.searchParams.get('code');
     if (!code || returned.searchParams.get('state') !== state) {
       throw new Error(`${name}: the flow returned ${returned.search || 'no parameters'} instead of a code`);
