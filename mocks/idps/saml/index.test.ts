@@ -78,6 +78,12 @@ describe('mock SAML IdP (samlify) against node-saml as SP', { timeout: 30_000 },
     });
   }, 30_000);
 
+  it('records every request it answered, with its status', async () => {
+    const before = idp.requests().length;
+    await idp.handler(new Request(`${new URL(SSO_URL).origin}/nowhere`));
+    expect(idp.requests().slice(before)).toMatchObject([{ method: 'GET', path: '/nowhere', status: 404 }]);
+  });
+
   it('publishes metadata that samlify parses back to the entity ID, certificate and both SSO bindings', async () => {
     const reply = await idp.handler(new Request(idp.metadataUrl));
     expect(reply.headers.get('content-type')).toBe('application/samlmetadata+xml');

@@ -81,6 +81,14 @@ export interface MintedSamlResponse {
   form: string;
 }
 
+/** One request the IdP answered (`at` is the clock's time, ISO 8601). */
+export interface SamlRequestRecord {
+  method: string;
+  path: string;
+  at: string;
+  status: number;
+}
+
 /** A tenant's SAML 2.0 identity provider for SP-initiated web browser SSO (SAML Profiles §4.1). */
 export interface SamlIdp {
   entityId: string;
@@ -100,6 +108,8 @@ export interface SamlIdp {
   fault(kind: SamlFault): void;
   /** The response the SSO endpoint answered last (to replay it, or to read its IDs). */
   lastResponse(): MintedSamlResponse | undefined;
+  /** Every request the IdP answered, oldest first, as evidence. */
+  requests(): SamlRequestRecord[];
   createResponse(options: CreateSamlResponseOptions): Promise<MintedSamlResponse>;
 }
 
@@ -224,7 +234,20 @@ export async function createSamlIdp(options: SamlIdpOptions): Promise<SamlIdp> {
 
   const metadata = idp.getMetadata();
 
+  const recorded: SamlRequestRecord[] = [];
   const handler: FetchHandler = async (request) => {
+    const response = await answer(request);
+    const { pathname } = new URL(request.url);
+    recorded.push({
+      method: request.method,
+      path: pathname,
+      at: new Date(clock.now()).toISOString(),
+      status: response.status,
+    });
+    return response;
+  };
+
+  const answer: FetchHandler = async (request) => {
     const path = new URL(request.url).pathname;
     if (path === new URL(ssoUrl).pathname) return answerAuthnRequest(request);
     // SAML Metadata §2.4.3: the IdP publishes its entity ID, signing certificate and SSO endpoints.
@@ -252,6 +275,7 @@ export async function createSamlIdp(options: SamlIdpOptions): Promise<SamlIdp> {
       activeFault = kind;
     },
     lastResponse: () => lastAnswered,
+    requests: () => [...recorded],
     createResponse,
   };
 }
