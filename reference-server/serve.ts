@@ -40,6 +40,8 @@ export interface ServedReferenceSystem {
   };
   /** The admin API's bearer token, which also signs in to the console at `${issuer}/console`. */
   adminToken: string;
+  /** The mock identity systems it serves (e.g. to add people to the homegrown identity API). */
+  idps: Awaited<ReturnType<typeof createReferenceSystem>>['idps'];
   /** The pre-registered clients (ids and secrets), as the reference system describes them. */
   clients: Awaited<ReturnType<typeof createReferenceSystem>>['clients'];
   close(): Promise<void>;
@@ -101,6 +103,7 @@ export async function serveReferenceSystem(options: ServeOptions = {}): Promise<
     },
     clients: system.clients,
     adminToken: system.adminToken,
+    idps: system.idps,
     close: async () => {
       await closeAll();
     },

@@ -34,6 +34,7 @@ export type JourneyName = 'homegrown-login' | 'oidc-upstream' | 'saml-post' | 'c
 
 const HOMEGROWN_USER = DEFAULT_HOMEGROWN_USERS[0]!;
 const STEP_TIMEOUT_MS = 10_000;
+const JOURNEY_TIMEOUT_MS = 20_000;
 
 /** Sends the browser through one journey; throws with what the page showed when it does not end with a code. */
 export async function runJourney(page: Page, target: JourneyTarget, name: JourneyName): Promise<JourneyResult> {
@@ -78,7 +79,7 @@ async function authorizeThrough(
     const callback = (await waitForCallback(page, target.redirectUri)).reached;
     await page.goto(authorizationUrl(target, clientId, scope, state, await oauth.calculatePKCECodeChallenge(verifier)));
     await Promise.race([interact(page), callback.then(() => undefined)]);
-    const returned = await callback;
+    const returned = await withinJourneyTime(name, callback);
     // The next journey starts only once this one's answer has loaded (else it would interrupt that navigation).
     await page.waitForURL(returned.href, { timeout: STEP_TIMEOUT_MS });
     const code = returned.searchParams.get('code');
@@ -89,6 +90,18 @@ async function authorizeThrough(
   } finally {
     page.off('framenavigated', record);
   }
+}
+
+/** A journey that does not come back to the client in time failed (e.g. the page refused a code): never a hang. */
+function withinJourneyTime(name: JourneyName, callback: Promise<URL>): Promise<URL> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${name}: no redirect back to the client within ${JOURNEY_TIMEOUT_MS} ms`)),
+      JOURNEY_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([callback, late]).finally(() => clearTimeout(timer));
 }
 
 function authorizationUrl(target: JourneyTarget, clientId: string, scope: string, state: string, challenge: string) {
