@@ -139,10 +139,11 @@ describe.concurrent('run: setup problems exit 2 with one line on stderr', () => 
 });
 
 describe('client', () => {
-  it('is not available yet and says so', async () => {
-    const outcome = await runCli(['client', '--command', 'node my-client.js']);
+  it('refuses an unknown scenario with exit 2 and one line', async () => {
+    const outcome = await runCli(['client', '--command', 'true', '--scenario', 'auth/nope']);
     expect(outcome.status).toBe(2);
-    expect(stderrLines(outcome)).toEqual(['error: client mode is not available yet']);
+    expect(stderrLines(outcome)).toHaveLength(1);
+    expect(stderrLines(outcome)[0]).toMatch(/^error: .*auth\/nope/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_SPEC, SPEC_VERSIONS } from '../harness/results.ts';
-import { clientCommand } from './commands/client.ts';
+import { type ClientCommandOptions, clientCommand } from './commands/client.ts';
 import { listCommand } from './commands/list.ts';
 import { type RunCommandOptions, runCommand } from './commands/run.ts';
 import { type ServeCommandOptions, serveCommand } from './commands/serve.ts';
@@ -61,11 +61,15 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('client')
-    .description('client conformance: play AS + MCP server and run an MCP client against them (not available yet)')
+    .description('client conformance: play AS + MCP server on 127.0.0.1 and judge an MCP client run against them')
     .option('--command <cmd>', 'command that starts the client; the MCP server URL is appended')
-    .option('--scenario <name>', 'run one scenario')
-    .option('--suite <name>', 'run one client suite')
-    .action(clientCommand);
+    .option('--scenario <name>', 'run one scenario (e.g. auth/basic-dcr)')
+    .option('--suite <name>', 'run one client suite (e.g. auth)')
+    .addOption(new Option('--spec <version>', 'MCP spec revision').choices(SPEC_VERSIONS).default(DEFAULT_SPEC))
+    .option('--out <dir>', 'folder for the reports', './conformance-report')
+    .option('--timeout <seconds>', "time each scenario's client may run", parseTimeout, 30)
+    .option('--reveal-secrets', 'keep tokens and secrets unredacted in the reports')
+    .action(async (options: ClientCommandOptions) => setExitCode(await clientCommand(options, stdout)));
 
   return program;
 }
@@ -80,6 +84,14 @@ function parseSeed(value: string): number {
     throw new InvalidArgumentError('expected a non-negative integer.');
   }
   return seed;
+}
+
+function parseTimeout(value: string): number {
+  const seconds = Number(value);
+  if (!/^\d+$/.test(value) || seconds < 1 || seconds > 3600) {
+    throw new InvalidArgumentError('expected whole seconds from 1 to 3600.');
+  }
+  return seconds;
 }
 
 function parsePort(value: string): number {

@@ -47,7 +47,7 @@ export interface ReferenceFlows {
   clients: ConfiguredClient[];
 }
 
-const CONNECTOR_TIMEOUT_MS = 2000;
+const CONNECTOR_TIMEOUT_MS = 1000;
 
 /**
  * Seed 000: credentials screen → POST /login → on 200 map the user → Generate JWT → custom claims `roles`.

@@ -1,4 +1,5 @@
 import { BYOA_REQUIREMENTS } from './byoa/requirements.ts';
+import { CLIENT_REQUIREMENTS } from './client/requirements.ts';
 import { FEDERATION_REQUIREMENTS } from './federation/requirements.ts';
 
 /**
@@ -13,6 +14,7 @@ export interface AddedRequirement {
 
 export const ADDED_REQUIREMENTS: Record<string, AddedRequirement> = {
   ...BYOA_REQUIREMENTS,
+  ...CLIENT_REQUIREMENTS,
   ...FEDERATION_REQUIREMENTS,
   // ── RFC 7592 (the catalogue has no RFC 7592 rows) and RFC 7591 §2 details ──
   'R7592-CREDENTIALS': {

@@ -1,0 +1,58 @@
+import type { Level } from '../results.ts';
+import type { ClientProcessOutcome } from './process.ts';
+import type { ClientRequest } from './recorder.ts';
+
+/** What the scenario's servers and the client did, as the checks judge it. */
+export interface ScenarioTraffic {
+  /** The MCP server URL the client was given (and the canonical `resource`). */
+  mcpUrl: string;
+  issuer: string;
+  /** Every request the client made to the AS and the MCP server, in order. */
+  requests: readonly ClientRequest[];
+  process: ClientProcessOutcome;
+}
+
+/** A check's finding: the behaviour was observed, violated, or could not be judged (with the reason). */
+export type ClientVerdict =
+  | { outcome: 'observed'; message: string; evidence: readonly ClientRequest[] }
+  | { outcome: 'violated'; message: string; evidence: readonly ClientRequest[] }
+  | { outcome: 'not-judged'; message: string };
+
+export interface ClientCheck {
+  /** `client.<name>`; a scenario's verdict is reported as `client.<scenario>.<name>`. */
+  id: string;
+  title: string;
+  requirements: string[];
+  /** MUST → FAIL on violation; SHOULD → WARN. */
+  level: Exclude<Level, 'INFO'>;
+  judge(traffic: ScenarioTraffic): ClientVerdict;
+}
+
+export interface ScenarioSetup {
+  mcpUrl: string;
+  issuer: string;
+}
+
+/** One situation the harness puts a client in (the official suite's scenario names where they exist). */
+export interface ClientScenario {
+  /** e.g. `auth/basic-dcr` */
+  name: string;
+  description: string;
+  /** Extra fields of MCP_CONFORMANCE_CONTEXT (the scenario name is always added as `name`). */
+  context?(setup: ScenarioSetup): Record<string, unknown>;
+  checks: readonly ClientCheck[];
+}
+
+export const observed = (message: string, evidence: readonly ClientRequest[] = []): ClientVerdict => ({
+  outcome: 'observed',
+  message,
+  evidence,
+});
+
+export const violated = (message: string, evidence: readonly ClientRequest[] = []): ClientVerdict => ({
+  outcome: 'violated',
+  message,
+  evidence,
+});
+
+export const notJudged = (message: string): ClientVerdict => ({ outcome: 'not-judged', message });

@@ -1,0 +1,68 @@
+import type { Fetch } from '../../../harness/network/types.ts';
+
+/**
+ * Misbehaving clients: the good client with one flaw planted in what it sends. Each flaw rewrites the client's own
+ * outgoing requests, so everything else it does stays correct and only the named check can fail.
+ */
+export const FLAWS = {
+  /** Sends neither code_challenge nor code_verifier (violates OAuth 2.1 §7.5.2). */
+  'no-pkce': rewriteRequests({
+    authorization: (url) => deleteParameters(url.searchParams, ['code_challenge', 'code_challenge_method']),
+    token: (form) => deleteParameters(form, ['code_verifier']),
+  }),
+  /** Leaves `resource` out of the token request (violates RFC 8707 §2.2 and MCP "Resource Parameter"). */
+  'drops-resource': rewriteRequests({ token: (form) => deleteParameters(form, ['resource']) }),
+  /** Repeats the access token in the MCP URL's query string (violates OAuth 2.1 §5.1). */
+  'token-in-query': rewriteRequests({
+    mcp: (url, authorization) => {
+      const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+      if (token) url.searchParams.set('access_token', token);
+    },
+  }),
+  /** Asks for every scope the metadata lists instead of the one the challenge named (MCP "Scope Selection Strategy"). */
+  'ignores-challenge-scope': rewriteRequests({
+    authorization: (url) => {
+      if (url.searchParams.has('scope')) url.searchParams.set('scope', 'mcp:tools mcp:admin');
+    },
+  }),
+} satisfies Record<string, (fetch: Fetch) => Fetch>;
+
+export type Flaw = keyof typeof FLAWS;
+
+export function isFlaw(name: string): name is Flaw {
+  return Object.hasOwn(FLAWS, name);
+}
+
+interface Rewrites {
+  /** GET /authorize: the URL may be changed in place. */
+  authorization?(url: URL): void;
+  /** POST /token: the form may be changed in place. */
+  token?(form: URLSearchParams): void;
+  /** Any other request carrying an Authorization header (the MCP calls). */
+  mcp?(url: URL, authorization: string | null): void;
+}
+
+function rewriteRequests(rewrites: Rewrites): (fetch: Fetch) => Fetch {
+  return (fetch) => async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : input.toString());
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    if (url.pathname.endsWith('/authorize') && rewrites.authorization) {
+      rewrites.authorization(url);
+      return fetch(url, init);
+    }
+    if (url.pathname.endsWith('/token') && rewrites.token && init?.body !== undefined && init.body !== null) {
+      const form = new URLSearchParams(String(init.body));
+      rewrites.token(form);
+      return fetch(url, { ...init, body: form });
+    }
+    if (headers.has('authorization') && rewrites.mcp && !url.pathname.endsWith('/token')) {
+      rewrites.mcp(url, headers.get('authorization'));
+      return fetch(input instanceof Request ? new Request(url, input) : url, init);
+    }
+    return fetch(input, init);
+  };
+}
+
+function deleteParameters(parameters: URLSearchParams, names: string[]): void {
+  for (const name of names) parameters.delete(name);
+}

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runClientConformance } from '../../harness/client-mode/run.ts';
+import type { CheckResult } from '../../harness/results.ts';
+import type { Flaw } from '../../mocks/clients/misbehaving/flaws.ts';
+import { CLIENT_SCENARIOS } from './index.ts';
+import { CLIENT_REQUIREMENTS } from './requirements.ts';
+import { basicDcr, scopeFromWwwAuthenticate } from './scenarios.ts';
+
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+const BIN = (name: string) => fileURLToPath(new URL(`../../mocks/clients/bin/${name}.ts`, import.meta.url));
+const GOOD_CLIENT = `${TSX} ${BIN('good-client')}`;
+const misbehaving = (flaw: Flaw) => `${TSX} ${BIN('misbehaving-client')} ${flaw}`;
+
+const notPassing = (checks: CheckResult[]) =>
+  checks.filter((check) => check.status !== 'PASS').map((check) => `${check.status} ${check.id}`);
+
+describe('client conformance with the mock clients', () => {
+  it('the good client passes every check of every scenario', async () => {
+    const { result } = await runClientConformance({ command: GOOD_CLIENT, scenarios: CLIENT_SCENARIOS });
+    expect(notPassing(result.checks)).toEqual([]);
+    expect(result.summary.PASS).toBe(CLIENT_SCENARIOS.reduce((sum, scenario) => sum + scenario.checks.length, 0));
+    const ids = result.checks.map((check) => check.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it.each([
+    [
+      'no-pkce',
+      basicDcr,
+      [
+        'FAIL client.auth-basic-dcr.completes',
+        'FAIL client.auth-basic-dcr.pkce-challenge-sent',
+        'FAIL client.auth-basic-dcr.pkce-s256',
+      ],
+    ],
+    ['drops-resource', basicDcr, ['FAIL client.auth-basic-dcr.resource-in-token']],
+    ['token-in-query', basicDcr, ['FAIL client.auth-basic-dcr.no-token-in-query']],
+    [
+      'ignores-challenge-scope',
+      scopeFromWwwAuthenticate,
+      ['WARN client.auth-scope-from-www-authenticate.scope-from-challenge'],
+    ],
+  ] as const)('the %s client fails the matching check', async (flaw, scenario, expected) => {
+    const { result } = await runClientConformance({ command: misbehaving(flaw), scenarios: [scenario] });
+    expect(notPassing(result.checks).filter((line) => !line.startsWith('SKIP'))).toEqual(expected);
+    const violation = result.checks.find((check) => check.id === expected.at(-1)?.split(' ')[1]);
+    expect(violation?.evidence.length).toBeGreaterThan(0);
+  });
+
+  it('reports a hanging client as killed and never stalls the run', async () => {
+    const hanging = `${JSON.stringify(process.execPath)} -e "setInterval(() => {}, 1000)"`;
+    const { result, scenarios } = await runClientConformance({
+      command: hanging,
+      scenarios: [basicDcr],
+      timeoutMs: 500,
+    });
+    expect(scenarios[0]?.process.timedOut).toBe(true);
+    const completes = result.checks.find((check) => check.id === 'client.auth-basic-dcr.completes');
+    expect(completes?.status).toBe('FAIL');
+    expect(completes?.message).toMatch(/killed/);
+  });
+
+  it('reports a client that floods its output and crashes, keeping 1 MiB', async () => {
+    const flooding = `${JSON.stringify(process.execPath)} -e "process.stdout.write('x'.repeat(2 ** 21), () => process.exit(4))"`;
+    const { result, scenarios } = await runClientConformance({ command: flooding, scenarios: [basicDcr] });
+    expect(scenarios[0]?.process.stdout.droppedBytes).toBe(2 ** 20);
+    const completes = result.checks.find((check) => check.id === 'client.auth-basic-dcr.completes');
+    expect(completes?.status).toBe('FAIL');
+    expect(completes?.message).toMatch(/code 4.*1048576 bytes beyond/);
+  });
+});
+
+describe('client scenarios', () => {
+  it('cite only requirement IDs from the catalogue or the client additions', () => {
+    const catalogue = new Set(
+      readFileSync(new URL('../catalogue-ids.txt', import.meta.url), 'utf8')
+        .split('\n')
+        .filter(Boolean),
+    );
+    const cited = CLIENT_SCENARIOS.flatMap((scenario) => scenario.checks.flatMap((check) => check.requirements));
+    expect(cited.filter((id) => !catalogue.has(id) && !(id in CLIENT_REQUIREMENTS))).toEqual([]);
+  });
+
+  it('give every check an id of the form client.<name>', () => {
+    const ids = CLIENT_SCENARIOS.flatMap((scenario) => scenario.checks.map((check) => check.id));
+    for (const id of ids) expect(id).toMatch(/^client\.[a-z0-9-]+$/);
+  });
+});

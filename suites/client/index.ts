@@ -1,0 +1,14 @@
+import type { ClientScenario } from '../../harness/client-mode/scenario.ts';
+import { basicDcr, scopeFromWwwAuthenticate, tokenEndpointAuthNone } from './scenarios.ts';
+
+/** Every client scenario, in run order (kept apart from the server-side suites of suites/index.ts). */
+export const CLIENT_SCENARIOS: readonly ClientScenario[] = [basicDcr, scopeFromWwwAuthenticate, tokenEndpointAuthNone];
+
+/** Client suites by name: the scenario-name prefix (`auth/…` → `auth`). */
+export function clientSuites(): string[] {
+  return [...new Set(CLIENT_SCENARIOS.map((scenario) => suiteOf(scenario)))];
+}
+
+export function suiteOf(scenario: ClientScenario): string {
+  return scenario.name.split('/')[0] ?? scenario.name;
+}

@@ -1,0 +1,57 @@
+import { type ClientCheck, notJudged, observed, violated } from '../../harness/client-mode/scenario.ts';
+import { authorizationRequests, registrationRequests } from './traffic.ts';
+
+export const registersBeforeAuthorizing: ClientCheck = {
+  id: 'client.dcr-before-authorize',
+  title: 'Without other credentials, the client registers dynamically before it starts authorizing',
+  requirements: ['CL-REG-OBTAIN', 'CL-DCR'],
+  level: 'MUST',
+  judge(traffic) {
+    const registration = registrationRequests(traffic).find((request) => request.status === 201);
+    const authorization = authorizationRequests(traffic)[0];
+    if (!registration) {
+      return violated(
+        'the AS offers only dynamic registration here and the client never registered successfully; it has no client_id to use',
+        authorization ? [authorization] : [],
+      );
+    }
+    if (authorization && authorization.index < registration.index) {
+      return violated('the client opened /authorize before its registration finished', [authorization, registration]);
+    }
+    return observed(`POST /register → 201`, [registration]);
+  },
+};
+
+export const redirectUrisLoopbackOrHttps: ClientCheck = {
+  id: 'client.redirect-uri-loopback-or-https',
+  title: 'Registered redirect URIs are loopback (localhost) or https',
+  requirements: ['CL-REDIRECT-LOCALHOST-HTTPS'],
+  level: 'MUST',
+  judge(traffic) {
+    const registration = registrationRequests(traffic)[0];
+    if (!registration) return notJudged('the client made no registration request');
+    const uris = redirectUris(registration.json);
+    const unsafe = uris.filter((uri) => !isLoopbackOrHttps(uri));
+    if (uris.length === 0 || unsafe.length > 0) {
+      return violated(
+        `redirect_uris ${JSON.stringify(uris)}: every redirect URI must use https or a loopback host, so the code cannot be read on the network`,
+        [registration],
+      );
+    }
+    return observed(`redirect_uris ${JSON.stringify(uris)}`, [registration]);
+  },
+};
+
+function redirectUris(metadata: unknown): string[] {
+  const uris =
+    typeof metadata === 'object' && metadata !== null
+      ? (metadata as { redirect_uris?: unknown }).redirect_uris
+      : undefined;
+  return Array.isArray(uris) ? uris.filter((uri): uri is string => typeof uri === 'string') : [];
+}
+
+function isLoopbackOrHttps(uri: string): boolean {
+  if (!URL.canParse(uri)) return false;
+  const url = new URL(uri);
+  return url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}

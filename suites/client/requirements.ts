@@ -1,0 +1,15 @@
+import type { AddedRequirement } from '../requirements.ts';
+
+/** Client-side requirements the shared catalogue lacks, in its style. */
+export const CLIENT_REQUIREMENTS: Record<string, AddedRequirement> = {
+  'CL-TOKEN-AUTH-METHOD': {
+    keyword: 'MUST',
+    text: 'At the token endpoint, authenticate with the token_endpoint_auth_method the client was registered with (none: client_id only, no secret)',
+    source: 'OAuth 2.1 §2.4, RFC 7591 §2',
+  },
+  'CL-RUN-COMPLETES': {
+    keyword: 'MUST',
+    text: 'Finish the scenario (authorize, call the MCP server) and exit 0 within the time limit, with bounded retries and no hang',
+    source: 'MCP authorization (bounded retries), harness contract of the client conformance mode',
+  },
+};
