@@ -82,6 +82,17 @@ describe('list', () => {
     expect(outcome.stdout).toMatch(/^ {2}discovery\.\S+ +(MUST|SHOULD|INFO) +[A-Z0-9]+-\S+ +\S/m);
   });
 
+  it('lists the client scenarios with their checks as reported, last or alone with --suite client', async () => {
+    const all = await runCli(['list']);
+    expect(all.stdout).toMatch(/\n\nclient \(\d+ scenarios\)\n {2}auth\/basic-dcr \(\d+ checks\)\n/);
+    const client = await runCli(['list', '--suite', 'client']);
+    expect(client.status).toBe(0);
+    expect(client.stdout).toMatch(/^client \(\d+ scenarios\)$/m);
+    expect(client.stdout).toMatch(/^ {4}client\.auth-basic-dcr\.resource-in-token +MUST +CL-RESOURCE-PARAM +\S/m);
+    expect(client.stdout).not.toMatch(/^discovery/m);
+    expect((await runCli(['list', '--suite', 'discovery'])).stdout).not.toMatch(/^client/m);
+  });
+
   it('refuses an unknown suite with exit 2', async () => {
     const outcome = await runCli(['list', '--suite', 'nope']);
     expect(outcome.status).toBe(2);

@@ -35,7 +35,16 @@ export interface Judgement {
 
 export const NO_EXPECTED_FAILURES: ExpectedFailures = { server: [], client: [] };
 
-export async function loadExpectedFailures(path: string): Promise<ExpectedFailures> {
+/** Which section a bare list (no `server:`/`client:` keys) fills: the one the reading command judges. */
+export type BaselineSection = keyof ExpectedFailures;
+
+/** Whether a baseline entry names a check: by id, by suite, or otherwise as the caller's entries define. */
+export type EntryMatcher = (entry: string, check: CheckResult) => boolean;
+
+export async function loadExpectedFailures(
+  path: string,
+  bareList: BaselineSection = 'server',
+): Promise<ExpectedFailures> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -49,13 +58,20 @@ export async function loadExpectedFailures(path: string): Promise<ExpectedFailur
   } catch (error) {
     throw new ExpectedFailuresError(`${path}: not valid YAML (${firstLine((error as Error).message)})`);
   }
-  return parseExpectedFailures(document, path);
+  return parseExpectedFailures(document, path, bareList);
 }
 
-/** Accepts `{server: [...], client: [...]}` (either may be absent), a bare list (server entries), or an empty file. */
-export function parseExpectedFailures(document: unknown, source = 'expected-failures'): ExpectedFailures {
+/**
+ * Accepts `{server: [...], client: [...]}` (either may be absent), a bare list (the `bareList` section's entries), or
+ * an empty file.
+ */
+export function parseExpectedFailures(
+  document: unknown,
+  source = 'expected-failures',
+  bareList: BaselineSection = 'server',
+): ExpectedFailures {
   if (document === null || document === undefined) return { server: [], client: [] };
-  if (Array.isArray(document)) return { server: entryList(document, source, '(root)'), client: [] };
+  if (Array.isArray(document)) return { server: [], client: [], [bareList]: entryList(document, source, '(root)') };
   if (typeof document !== 'object') {
     throw new ExpectedFailuresError(`${source}: expected a "server:"/"client:" mapping or a list of check ids`);
   }
@@ -88,6 +104,15 @@ function entryList(value: unknown, source: string, section: string): string[] {
  * listed check that now passes (PASS or WARN) also fails it, so the baseline shrinks as fixes land.
  */
 export function judgeRun(result: RunResult, expected: ExpectedFailures = NO_EXPECTED_FAILURES): Judgement {
+  return judgeEntries(result, expected.server);
+}
+
+/** `judgeRun` for any list of entries, with the caller's idea of which checks an entry names. */
+export function judgeEntries(
+  result: RunResult,
+  entries: readonly string[],
+  covers: EntryMatcher = entryCovers,
+): Judgement {
   const judgement: Judgement = {
     exitCode: 0,
     unexpectedFailures: [],
@@ -95,13 +120,12 @@ export function judgeRun(result: RunResult, expected: ExpectedFailures = NO_EXPE
     expectedFailures: [],
     notJudged: [],
   };
-  const entries = expected.server;
   for (const check of result.checks.filter((candidate) => candidate.status === 'FAIL')) {
-    const listed = entries.some((entry) => entryCovers(entry, check));
+    const listed = entries.some((entry) => covers(entry, check));
     (listed ? judgement.expectedFailures : judgement.unexpectedFailures).push(check.id);
   }
   for (const entry of entries) {
-    const covered = result.checks.filter((check) => entryCovers(entry, check));
+    const covered = result.checks.filter((check) => covers(entry, check));
     if (covered.some((check) => check.status === 'FAIL')) continue;
     if (covered.some((check) => check.status === 'PASS' || check.status === 'WARN')) judgement.stalePasses.push(entry);
     else judgement.notJudged.push(entry);
@@ -110,8 +134,24 @@ export function judgeRun(result: RunResult, expected: ExpectedFailures = NO_EXPE
   return judgement;
 }
 
-function entryCovers(entry: string, check: CheckResult): boolean {
+/** An entry names a check by id, by suite, or as `<suite>:<check id>`. */
+export function entryCovers(entry: string, check: CheckResult): boolean {
   const separator = entry.indexOf(':');
   if (separator === -1) return entry === check.id || entry === check.suite;
   return entry.slice(0, separator) === check.suite && entry.slice(separator + 1) === check.id;
+}
+
+/** The judgement as printed after the summary: each non-empty list under its heading, then the verdict. */
+export function describeJudgement(judgement: Judgement): string {
+  const sections: [string, string[]][] = [
+    ['Expected failures (listed in the baseline):', judgement.expectedFailures],
+    ['Unexpected failures (not in the baseline):', judgement.unexpectedFailures],
+    ['Expected failure now passes: remove it from the baseline:', judgement.stalePasses],
+    ['Baseline entries that matched no failing or passing check in this run:', judgement.notJudged],
+  ];
+  const lines = sections
+    .filter(([, entries]) => entries.length > 0)
+    .flatMap(([heading, entries]) => ['', heading, ...entries.map((entry) => `  ${entry}`)]);
+  lines.push('', judgement.exitCode === 0 ? 'Baseline check passed.' : 'Baseline check failed.');
+  return `${lines.join('\n')}\n`;
 }

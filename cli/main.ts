@@ -55,8 +55,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('list')
-    .description('list suites, checks, levels and requirement IDs')
-    .option('--suite <name>', 'only this suite')
+    .description('list suites, checks, levels and requirement IDs, then the client scenarios and their checks')
+    .option('--suite <name>', 'only this suite ("client": only the client scenarios)')
     .action(async (options: { suite?: string }) => setExitCode(await listCommand(options, stdout)));
 
   program
@@ -68,6 +68,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--spec <version>', 'MCP spec revision').choices(SPEC_VERSIONS).default(DEFAULT_SPEC))
     .option('--out <dir>', 'folder for the reports', './conformance-report')
     .option('--timeout <seconds>', "time each scenario's client may run", parseTimeout, 30)
+    .option('--expected-failures <file>', 'YAML baseline of checks allowed to fail (its client: list)')
     .option('--reveal-secrets', 'keep tokens and secrets unredacted in the reports')
     .action(async (options: ClientCommandOptions) => setExitCode(await clientCommand(options, stdout)));
 

@@ -3,7 +3,15 @@ import type { ClientScenario } from '../../harness/client-mode/scenario.ts';
 import type { SpecVersion } from '../../harness/results.ts';
 import { REPORT_FILES, writeReports } from '../../reports/index.ts';
 import { CLIENT_SCENARIOS, clientSuites, suiteOf } from '../../suites/client/index.ts';
-import { EXIT, type ExitCode, UsageError } from '../errors.ts';
+import { type ExitCode, UsageError } from '../errors.ts';
+import {
+  describeJudgement,
+  type EntryMatcher,
+  entryCovers,
+  judgeEntries,
+  loadExpectedFailures,
+  NO_EXPECTED_FAILURES,
+} from '../expected-failures.ts';
 import { type OutputStream, renderSummary } from '../progress.ts';
 
 export interface ClientCommandOptions {
@@ -14,6 +22,8 @@ export interface ClientCommandOptions {
   out: string;
   /** Seconds each scenario's client may run. */
   timeout: number;
+  /** YAML baseline in the official suite's format; its `client:` list (or a bare list) applies. */
+  expectedFailures?: string;
   revealSecrets?: boolean;
 }
 
@@ -21,7 +31,10 @@ export interface ClientCommandOptions {
 export async function clientCommand(options: ClientCommandOptions, out: OutputStream): Promise<ExitCode> {
   if (!options.command?.trim()) throw new UsageError('--command: the command that starts the client is required');
   const scenarios = selectScenarios(options);
-  const { runClientConformance } = await import('../../harness/client-mode/run.ts');
+  const expected = options.expectedFailures
+    ? await loadExpectedFailures(options.expectedFailures, 'client')
+    : NO_EXPECTED_FAILURES;
+  const { runClientConformance, scenarioCheckId } = await import('../../harness/client-mode/run.ts');
   const { result } = await runClientConformance({
     command: options.command,
     scenarios,
@@ -33,7 +46,27 @@ export async function clientCommand(options: ClientCommandOptions, out: OutputSt
   const directory = resolve(options.out);
   await writeReports(result, directory, { reveal: options.revealSecrets });
   out.write(`\nReports written to ${directory}/ (${REPORT_FILES.map((file) => file.name).join(', ')})\n`);
-  return result.summary.FAIL > 0 ? EXIT.failures : EXIT.ok;
+
+  const judgement = judgeEntries(result, expected.client, clientEntryMatcher(scenarios, scenarioCheckId));
+  if (options.expectedFailures) out.write(describeJudgement(judgement));
+  return judgement.exitCode;
+}
+
+/**
+ * A `client:` baseline entry names a scenario (`auth/basic-dcr`) or a client suite (`auth`): all their checks; a check
+ * of every scenario (`client.pkce-s256`); or one verdict as reported (`client.auth-basic-dcr.pkce-s256`).
+ */
+export function clientEntryMatcher(
+  scenarios: readonly ClientScenario[],
+  verdictId: (scenario: ClientScenario, check: ClientScenario['checks'][number]) => string,
+): EntryMatcher {
+  const names = new Map<string, string[]>();
+  for (const scenario of scenarios) {
+    for (const check of scenario.checks) {
+      names.set(verdictId(scenario, check), [scenario.name, suiteOf(scenario), check.id]);
+    }
+  }
+  return (entry, check) => entryCovers(entry, check) || (names.get(check.id)?.includes(entry) ?? false);
 }
 
 function selectScenarios(options: ClientCommandOptions): readonly ClientScenario[] {

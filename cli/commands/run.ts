@@ -3,7 +3,7 @@ import type { SpecVersion } from '../../harness/results.ts';
 import { loadTargetFile } from '../../harness/target.ts';
 import { REPORT_FILES, writeReports } from '../../reports/index.ts';
 import { type ExitCode, UsageError } from '../errors.ts';
-import { type Judgement, judgeRun, loadExpectedFailures, NO_EXPECTED_FAILURES } from '../expected-failures.ts';
+import { describeJudgement, judgeRun, loadExpectedFailures, NO_EXPECTED_FAILURES } from '../expected-failures.ts';
 import { type OutputStream, ProgressDisplay, renderSummary } from '../progress.ts';
 
 export interface RunCommandOptions {
@@ -50,18 +50,4 @@ async function knownSuites(requested: string[]): Promise<string[]> {
   const unknown = requested.find((name) => !known.includes(name));
   if (unknown !== undefined) throw new UsageError(`--suite: unknown suite "${unknown}" (known: ${known.join(', ')})`);
   return requested;
-}
-
-function describeJudgement(judgement: Judgement): string {
-  const sections: [string, string[]][] = [
-    ['Expected failures (listed in the baseline):', judgement.expectedFailures],
-    ['Unexpected failures (not in the baseline):', judgement.unexpectedFailures],
-    ['Expected failure now passes: remove it from the baseline:', judgement.stalePasses],
-    ['Baseline entries that matched no failing or passing check in this run:', judgement.notJudged],
-  ];
-  const lines = sections
-    .filter(([, entries]) => entries.length > 0)
-    .flatMap(([heading, entries]) => ['', heading, ...entries.map((entry) => `  ${entry}`)]);
-  lines.push('', judgement.exitCode === 0 ? 'Baseline check passed.' : 'Baseline check failed.');
-  return `${lines.join('\n')}\n`;
 }
