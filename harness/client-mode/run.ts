@@ -56,7 +56,7 @@ async function runScenario(
   options: ClientRunOptions,
   spec: SpecVersion,
 ): Promise<ScenarioRun> {
-  const servers = await startScenarioServers();
+  const servers = await startScenarioServers(scenario.servers);
   try {
     const setup = { mcpUrl: servers.mcpUrl, issuer: servers.issuer };
     const process = await runClientProcess({

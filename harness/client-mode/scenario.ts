@@ -33,11 +33,31 @@ export interface ScenarioSetup {
   issuer: string;
 }
 
+/** Token endpoint authentication of a confidential client registered ahead of time (OAuth 2.1 §2.4.1). */
+export type SecretAuthMethod = 'client_secret_basic' | 'client_secret_post';
+
+/** A confidential client the AS knows before the run; its id and secret reach the client in the context. */
+export interface PreRegisteredCredentials {
+  client_id: string;
+  client_secret: string;
+  token_endpoint_auth_method: SecretAuthMethod;
+}
+
+/** How a scenario's servers differ from the default reference system (open registration, no extra clients). */
+export interface ScenarioServerOptions {
+  /** false: no RFC 7591 registration (no endpoint, no `registration_endpoint` in the metadata). Default true. */
+  registration?: boolean;
+  /** Registered before the run; the AS metadata then advertises only its token endpoint auth method. */
+  preRegisteredClient?: PreRegisteredCredentials;
+}
+
 /** One situation the harness puts a client in (the official suite's scenario names where they exist). */
 export interface ClientScenario {
   /** e.g. `auth/basic-dcr` */
   name: string;
   description: string;
+  /** Server configuration; absent, the default reference system. */
+  servers?: ScenarioServerOptions;
   /** Extra fields of MCP_CONFORMANCE_CONTEXT (the scenario name is always added as `name`). */
   context?(setup: ScenarioSetup): Record<string, unknown>;
   checks: readonly ClientCheck[];

@@ -1,6 +1,8 @@
+import { epochSeconds } from '../clock.ts';
 import { type ServedHandler, serveOnLoopback } from '../network/serve.ts';
 import type { FetchHandler } from '../network/types.ts';
 import { createTrafficRecorder, type TrafficRecorder } from './recorder.ts';
+import type { ScenarioServerOptions, SecretAuthMethod } from './scenario.ts';
 
 export interface ScenarioServers {
   mcpUrl: string;
@@ -9,17 +11,24 @@ export interface ScenarioServers {
   close(): Promise<void>;
 }
 
+const AS_METADATA_PATHS = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'];
+
+/** Running scenario servers by issuer, so a scenario can configure the servers it was given (see configureScenarioServers). */
+const running = new Map<string, (options: ScenarioServerOptions) => void>();
+
 /**
- * The reference AS and MCP server on two 127.0.0.1 ports, behind the recorder. The listeners start first, since their
- * ports fix the origins the system is built for; until then they answer 503.
+ * The reference AS and MCP server on two 127.0.0.1 ports, behind the recorder, configured as the scenario asks. The
+ * listeners start first, since their ports fix the origins the system is built for; until then they answer 503.
  */
-export async function startScenarioServers(): Promise<ScenarioServers> {
+export async function startScenarioServers(options: ScenarioServerOptions = {}): Promise<ScenarioServers> {
   const as = await lateBoundListener();
   const mcp = await lateBoundListener().catch(async (error: unknown) => {
     await as.served.close();
     throw error;
   });
+  let issuer: string | undefined;
   const close = async () => {
+    if (issuer !== undefined) running.delete(issuer);
     await Promise.all([as.served.close(), mcp.served.close()]);
   };
   try {
@@ -29,14 +38,74 @@ export async function startScenarioServers(): Promise<ScenarioServers> {
       federation: {},
       origins: { as: as.served.origin, mcp: mcp.served.origin },
     });
+    const authorizationServer = await configurableAuthorizationServer(
+      system,
+      handlerAt(system.handlers, as.served.origin),
+    );
+    authorizationServer.configure(options);
+    issuer = system.issuer;
+    running.set(issuer, authorizationServer.configure);
     const recorder = createTrafficRecorder();
-    as.attach(recorder.wrap('as', handlerAt(system.handlers, as.served.origin)));
+    as.attach(recorder.wrap('as', authorizationServer.handler));
     mcp.attach(recorder.wrap('mcp', handlerAt(system.handlers, mcp.served.origin)));
     return { mcpUrl: system.resource, issuer: system.issuer, recorder, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/**
+ * Applies a scenario's server options to the running servers of `issuer`, before the client starts (the AS holds its
+ * requests until the configuration is stored). Throws when no scenario servers run at that issuer.
+ */
+export function configureScenarioServers(issuer: string, options: ScenarioServerOptions): void {
+  const configure = running.get(issuer);
+  if (!configure) throw new Error(`no scenario servers run at ${issuer}`);
+  configure(options);
+}
+
+type ReferenceSystem = Awaited<ReturnType<typeof import('../../reference-server/system.ts').createReferenceSystem>>;
+
+/** The reference AS whose registration policy, pre-registered client and advertised auth methods a scenario sets. */
+async function configurableAuthorizationServer(system: ReferenceSystem, handler: FetchHandler) {
+  const [{ configureRegistrationPolicy }, { fromPreRegistered }, { REFERENCE_REDIRECT_URI }] = await Promise.all([
+    import('../../reference-server/authorization-server/endpoints/register.ts'),
+    import('../../reference-server/authorization-server/clients.ts'),
+    import('../../reference-server/system.ts'),
+  ]);
+  const store = system.authorizationServer.store;
+  let pending: Promise<void> = Promise.resolve();
+  let advertised: SecretAuthMethod | undefined;
+  return {
+    configure(options: ScenarioServerOptions): void {
+      if (options.registration !== undefined) configureRegistrationPolicy(store, { enabled: options.registration });
+      const client = options.preRegisteredClient;
+      if (!client) return;
+      advertised = client.token_endpoint_auth_method;
+      const record = fromPreRegistered(
+        { ...client, redirect_uris: [REFERENCE_REDIRECT_URI], client_name: 'Pre-registered conformance client' },
+        epochSeconds(system.clock),
+      );
+      pending = pending.then(() => store.clients.save(record));
+    },
+    handler: (async (request) => {
+      await pending;
+      const response = await handler(request);
+      return advertised && AS_METADATA_PATHS.includes(new URL(request.url).pathname)
+        ? withAuthMethodsSupported(response, [advertised])
+        : response;
+    }) satisfies FetchHandler,
+  };
+}
+
+/** RFC 8414 §2: the metadata names only the token endpoint auth methods the scenario's client may use. */
+async function withAuthMethodsSupported(response: Response, methods: readonly string[]): Promise<Response> {
+  if (response.status !== 200) return response;
+  const metadata = (await response.json()) as Record<string, unknown>;
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  return Response.json({ ...metadata, token_endpoint_auth_methods_supported: methods }, { headers });
 }
 
 function handlerAt(handlers: Map<string, FetchHandler>, origin: string): FetchHandler {

@@ -20,6 +20,13 @@ export interface GoodClientOptions {
   /** Lets oauth4webapi talk to http:// servers (loopback `serve`); never needed for https origins. */
   allowInsecureRequests?: boolean;
   log?: (step: string) => void;
+  /** Credentials registered ahead of time (e.g. from MCP_CONFORMANCE_CONTEXT): used instead of registering. */
+  preRegistered?: ClientCredentials;
+}
+
+export interface ClientCredentials {
+  client_id: string;
+  client_secret: string;
 }
 
 export interface GoodClientJourney {
@@ -57,14 +64,30 @@ export async function runGoodClientJourney(options: GoodClientOptions): Promise<
   const as = await firstAuthorizationServer(resource, http);
   step(`authorization server metadata: issuer=${as.issuer}`);
 
-  const client = await register(as, redirectUri, options.clientName ?? 'Good MCP client', http);
-  step(`registered dynamically: client_id=${client.client_id}`);
+  const { client, authentication } = options.preRegistered
+    ? preRegisteredClient(as, options.preRegistered)
+    : {
+        client: await register(as, redirectUri, options.clientName ?? 'Good MCP client', http),
+        authentication: oauth.None(),
+      };
+  step(
+    options.preRegistered
+      ? `pre-registered client_id=${client.client_id}, ${client.token_endpoint_auth_method} at the token endpoint`
+      : `registered dynamically: client_id=${client.client_id}`,
+  );
 
   const scope = options.scope ?? challenge.scope ?? resource.scopes_supported?.join(' ');
   const callback = await authorize(as, client, { redirectUri, resource: mcpUrl.href, scope }, fetch);
   step('authorization response: state and iss validated');
 
-  const accessToken = await redeemCode(as, client, callback, { redirectUri, resource: mcpUrl.href }, http);
+  const accessToken = await redeemCode(
+    as,
+    client,
+    authentication,
+    callback,
+    { redirectUri, resource: mcpUrl.href },
+    http,
+  );
   step('token response: access token received');
 
   const toolResult = await callEcho(mcpUrl, accessToken, fetch, {
@@ -93,6 +116,43 @@ async function probeUnauthenticated(
   return {
     ...(resourceMetadataUrl ? { resourceMetadataUrl: resourceMetadataUrl.href } : {}),
     ...(scope ? { scope } : {}),
+  };
+}
+
+/**
+ * The client_id and client_secret of MCP_CONFORMANCE_CONTEXT (the official suite's `auth/pre-registration` shape), or
+ * undefined when the context carries none or is not JSON.
+ */
+export function credentialsFromContext(context: string | undefined): ClientCredentials | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(context ?? '');
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { client_id, client_secret } = parsed as Record<string, unknown>;
+  return typeof client_id === 'string' && typeof client_secret === 'string' ? { client_id, client_secret } : undefined;
+}
+
+/**
+ * OAuth 2.1 §2.4.1, RFC 8414 §2: a confidential client authenticates with a method the AS advertises; HTTP Basic
+ * when offered (and when the metadata names none, its default), else client_secret in the body.
+ */
+function preRegisteredClient(
+  as: oauth.AuthorizationServer,
+  credentials: ClientCredentials,
+): { client: oauth.Client; authentication: oauth.ClientAuth } {
+  const advertised = as.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
+  const usePost = !advertised.includes('client_secret_basic') && advertised.includes('client_secret_post');
+  return {
+    client: {
+      client_id: credentials.client_id,
+      token_endpoint_auth_method: usePost ? 'client_secret_post' : 'client_secret_basic',
+    },
+    authentication: usePost
+      ? oauth.ClientSecretPost(credentials.client_secret)
+      : oauth.ClientSecretBasic(credentials.client_secret),
   };
 }
 
@@ -180,6 +240,7 @@ async function followToRedirectUri(start: URL, redirectUri: string, fetch: Fetch
 async function redeemCode(
   as: oauth.AuthorizationServer,
   client: oauth.Client,
+  authentication: oauth.ClientAuth,
   callback: AuthorizationCallback,
   inputs: { redirectUri: string; resource: string },
   http: HttpOptions,
@@ -187,7 +248,7 @@ async function redeemCode(
   const response = await oauth.authorizationCodeGrantRequest(
     as,
     client,
-    oauth.None(),
+    authentication,
     callback.parameters,
     inputs.redirectUri,
     callback.codeVerifier,

@@ -6,7 +6,15 @@ import type { CheckResult } from '../../harness/results.ts';
 import type { Flaw } from '../../mocks/clients/misbehaving/flaws.ts';
 import { CLIENT_SCENARIOS } from './index.ts';
 import { CLIENT_REQUIREMENTS } from './requirements.ts';
-import { basicDcr, scopeFromWwwAuthenticate } from './scenarios.ts';
+import {
+  basicDcr,
+  PRE_REGISTERED_SCENARIOS,
+  preRegistration,
+  scopeFromWwwAuthenticate,
+  tokenEndpointAuthBasic,
+} from './scenarios.ts';
+
+const ALL_SCENARIOS = [...new Set([...CLIENT_SCENARIOS, ...PRE_REGISTERED_SCENARIOS])];
 
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 const BIN = (name: string) => fileURLToPath(new URL(`../../mocks/clients/bin/${name}.ts`, import.meta.url));
@@ -18,9 +26,9 @@ const notPassing = (checks: CheckResult[]) =>
 
 describe('client conformance with the mock clients', () => {
   it('the good client passes every check of every scenario', async () => {
-    const { result } = await runClientConformance({ command: GOOD_CLIENT, scenarios: CLIENT_SCENARIOS });
+    const { result } = await runClientConformance({ command: GOOD_CLIENT, scenarios: ALL_SCENARIOS });
     expect(notPassing(result.checks)).toEqual([]);
-    expect(result.summary.PASS).toBe(CLIENT_SCENARIOS.reduce((sum, scenario) => sum + scenario.checks.length, 0));
+    expect(result.summary.PASS).toBe(ALL_SCENARIOS.reduce((sum, scenario) => sum + scenario.checks.length, 0));
     const ids = result.checks.map((check) => check.id);
     expect(new Set(ids).size).toBe(ids.length);
   });
@@ -42,11 +50,30 @@ describe('client conformance with the mock clients', () => {
       scopeFromWwwAuthenticate,
       ['WARN client.auth-scope-from-www-authenticate.scope-from-challenge'],
     ],
+    [
+      'secret-in-both',
+      tokenEndpointAuthBasic,
+      [
+        'FAIL client.auth-token-endpoint-auth-basic.completes',
+        'FAIL client.auth-token-endpoint-auth-basic.token-auth-basic',
+      ],
+    ],
   ] as const)('the %s client fails the matching check', async (flaw, scenario, expected) => {
     const { result } = await runClientConformance({ command: misbehaving(flaw), scenarios: [scenario] });
     expect(notPassing(result.checks).filter((line) => !line.startsWith('SKIP'))).toEqual(expected);
     const violation = result.checks.find((check) => check.id === expected.at(-1)?.split(' ')[1]);
     expect(violation?.evidence.length).toBeGreaterThan(0);
+  });
+
+  it('a client that ignores the pre-registered credentials of the context is flagged and cannot finish', async () => {
+    const { result } = await runClientConformance({
+      command: `env -u MCP_CONFORMANCE_CONTEXT ${GOOD_CLIENT}`,
+      scenarios: [preRegistration],
+    });
+    expect(notPassing(result.checks).filter((line) => !line.startsWith('SKIP'))).toEqual([
+      'FAIL client.auth-pre-registration.completes',
+      'WARN client.auth-pre-registration.uses-pre-registered-client',
+    ]);
   });
 
   it('reports a hanging client as killed and never stalls the run', async () => {
@@ -79,12 +106,12 @@ describe('client scenarios', () => {
         .split('\n')
         .filter(Boolean),
     );
-    const cited = CLIENT_SCENARIOS.flatMap((scenario) => scenario.checks.flatMap((check) => check.requirements));
+    const cited = ALL_SCENARIOS.flatMap((scenario) => scenario.checks.flatMap((check) => check.requirements));
     expect(cited.filter((id) => !catalogue.has(id) && !(id in CLIENT_REQUIREMENTS))).toEqual([]);
   });
 
   it('give every check an id of the form client.<name>', () => {
-    const ids = CLIENT_SCENARIOS.flatMap((scenario) => scenario.checks.map((check) => check.id));
+    const ids = ALL_SCENARIOS.flatMap((scenario) => scenario.checks.map((check) => check.id));
     for (const id of ids) expect(id).toMatch(/^client\.[a-z0-9-]+$/);
   });
 });

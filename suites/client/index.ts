@@ -1,8 +1,13 @@
 import type { ClientScenario } from '../../harness/client-mode/scenario.ts';
-import { basicDcr, scopeFromWwwAuthenticate, tokenEndpointAuthNone } from './scenarios.ts';
+import { basicDcr, PRE_REGISTERED_SCENARIOS, scopeFromWwwAuthenticate, tokenEndpointAuthNone } from './scenarios.ts';
 
 /** Every client scenario, in run order (kept apart from the server-side suites of suites/index.ts). */
-export const CLIENT_SCENARIOS: readonly ClientScenario[] = [basicDcr, scopeFromWwwAuthenticate, tokenEndpointAuthNone];
+export const CLIENT_SCENARIOS: readonly ClientScenario[] = [
+  basicDcr,
+  scopeFromWwwAuthenticate,
+  tokenEndpointAuthNone,
+  ...PRE_REGISTERED_SCENARIOS,
+];
 
 /** Client suites by name: the scenario-name prefix (`auth/…` → `auth`). */
 export function clientSuites(): string[] {

@@ -1,4 +1,10 @@
-import { type ClientCheck, notJudged, observed, violated } from '../../harness/client-mode/scenario.ts';
+import {
+  type ClientCheck,
+  notJudged,
+  observed,
+  type PreRegisteredCredentials,
+  violated,
+} from '../../harness/client-mode/scenario.ts';
 import { authorizationRequests, registrationRequests } from './traffic.ts';
 
 export const registersBeforeAuthorizing: ClientCheck = {
@@ -54,4 +60,35 @@ function isLoopbackOrHttps(uri: string): boolean {
   if (!URL.canParse(uri)) return false;
   const url = new URL(uri);
   return url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}
+
+/**
+ * MCP authorization "Client Registration Approaches": a client given credentials for this AS uses them, before CIMD
+ * or dynamic registration.
+ */
+export function usesPreRegisteredClient(client: PreRegisteredCredentials): ClientCheck {
+  return {
+    id: 'client.uses-pre-registered-client',
+    title: 'Given pre-registered credentials, the client uses them and does not register dynamically',
+    requirements: ['CL-PREREG', 'CL-REG-PRIORITY'],
+    level: 'SHOULD',
+    judge(traffic) {
+      const registrations = registrationRequests(traffic);
+      if (registrations.length > 0) {
+        return violated(
+          `the client called the registration endpoint ${registrations.length} time(s) although it was given the ` +
+            `pre-registered client_id ${client.client_id}; pre-registered credentials come first, registration is a fallback`,
+          registrations,
+        );
+      }
+      const authorization = authorizationRequests(traffic)[0];
+      if (!authorization) return violated('the client never started authorizing with its pre-registered client_id');
+      const clientId = authorization.url.searchParams.get('client_id');
+      return clientId === client.client_id
+        ? observed(`authorized as ${clientId} without registering`, [authorization])
+        : violated(`the client authorized as ${String(clientId)}, not the pre-registered ${client.client_id}`, [
+            authorization,
+          ]);
+    },
+  };
 }

@@ -1,4 +1,9 @@
-import type { ClientCheck, ClientScenario } from '../../harness/client-mode/scenario.ts';
+import type {
+  ClientCheck,
+  ClientScenario,
+  PreRegisteredCredentials,
+  SecretAuthMethod,
+} from '../../harness/client-mode/scenario.ts';
 import {
   pkceChallengeSent,
   pkceS256,
@@ -9,9 +14,9 @@ import {
 } from './authorization.ts';
 import { completesInTime } from './completion.ts';
 import { discoversFromChallenge, fetchesAuthorizationServerMetadata } from './discovery.ts';
-import { redirectUrisLoopbackOrHttps, registersBeforeAuthorizing } from './registration.ts';
+import { redirectUrisLoopbackOrHttps, registersBeforeAuthorizing, usesPreRegisteredClient } from './registration.ts';
 import { scopeFromChallenge } from './scope.ts';
-import { publicClientAuthentication } from './token-auth.ts';
+import { publicClientAuthentication, secretAuthentication } from './token-auth.ts';
 import { bearerOnMcpRequests, noTokenInQuery } from './token-use.ts';
 
 /** What every authorization-code scenario judges: discovery, PKCE, state, resource, token use, completion. */
@@ -48,3 +53,53 @@ export const tokenEndpointAuthNone: ClientScenario = {
   description: 'A client registered as public ("none") redeems its code with client_id and PKCE, without credentials',
   checks: [...AUTHORIZATION_CODE_CHECKS, registersBeforeAuthorizing, publicClientAuthentication],
 };
+
+/**
+ * A confidential client registered ahead of time with `method`, on an AS without dynamic registration whose metadata
+ * advertises only that method. MCP_CONFORMANCE_CONTEXT carries its client_id and client_secret (the official shape).
+ */
+function preRegisteredScenario(name: string, description: string, method: SecretAuthMethod): ClientScenario {
+  const client: PreRegisteredCredentials = {
+    client_id: `conformance-${method.replaceAll('_', '-')}`,
+    client_secret: `conformance-${method.replaceAll('_', '-')}-secret`,
+    token_endpoint_auth_method: method,
+  };
+  const servers = { registration: false, preRegisteredClient: client };
+  return {
+    name,
+    description,
+    servers,
+    context() {
+      return { client_id: client.client_id, client_secret: client.client_secret };
+    },
+    checks: [...AUTHORIZATION_CODE_CHECKS, usesPreRegisteredClient(client), secretAuthentication(client)],
+  };
+}
+
+export const preRegistration = preRegisteredScenario(
+  'auth/pre-registration',
+  'The AS offers no dynamic registration; the client uses the client_id and client_secret of the context and ' +
+    'authenticates with HTTP Basic (client_secret_basic) at the token endpoint',
+  'client_secret_basic',
+);
+
+export const tokenEndpointAuthBasic = preRegisteredScenario(
+  'auth/token-endpoint-auth-basic',
+  'A confidential client registered with client_secret_basic redeems its code with Authorization: Basic and no ' +
+    'client_secret in the body',
+  'client_secret_basic',
+);
+
+export const tokenEndpointAuthPost = preRegisteredScenario(
+  'auth/token-endpoint-auth-post',
+  'A confidential client registered with client_secret_post redeems its code with client_id and client_secret in ' +
+    'the body and no Authorization header',
+  'client_secret_post',
+);
+
+/** The scenarios with a pre-registered confidential client (the runner's list is suites/client/index.ts). */
+export const PRE_REGISTERED_SCENARIOS: readonly ClientScenario[] = [
+  preRegistration,
+  tokenEndpointAuthBasic,
+  tokenEndpointAuthPost,
+];

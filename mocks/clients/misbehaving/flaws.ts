@@ -25,6 +25,14 @@ export const FLAWS = {
       if (url.searchParams.has('scope')) url.searchParams.set('scope', 'mcp:tools mcp:admin');
     },
   }),
+  /** Repeats the Basic credentials' secret as client_secret in the token request body (violates OAuth 2.1 §2.4.1). */
+  'secret-in-both': (fetch) => async (input, init) => {
+    const basic = /^Basic\s+(\S+)$/i.exec(new Headers(init?.headers).get('authorization') ?? '')?.[1];
+    if (!basic || !String(input).endsWith('/token')) return fetch(input, init);
+    const form = new URLSearchParams(String(init?.body ?? ''));
+    form.set('client_secret', decodeURIComponent(atob(basic).split(':')[1] ?? ''));
+    return fetch(input, { ...init, body: form });
+  },
 } satisfies Record<string, (fetch: Fetch) => Fetch>;
 
 export type Flaw = keyof typeof FLAWS;
