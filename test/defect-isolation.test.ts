@@ -1,29 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { runConformance } from '../harness/run.ts';
-import type { Defect } from '../reference-server/defects.ts';
 import { SUITES } from '../suites/index.ts';
+import { describeDefectIsolation, isolatedSuites } from './support/defect-isolation.ts';
 
-/**
- * A defect fails the checks planted against it, plus the declared consequences, and nothing else: a check that
- * fails under an unrelated defect would blame the wrong thing in a vendor's report. Checks that report a failed
- * prerequisite ("blocked by …") are consequences by construction and are not counted.
- */
-const isolated = SUITES.filter((suite) => suite.collateral);
-
-describe.each(isolated.map((suite) => [suite.name, suite] as const))('defect isolation in %s', (_, suite) => {
-  const planted = new Map<Defect, Set<string>>();
-  for (const [id, negative] of Object.entries(suite.negatives)) {
-    planted.set(negative.defect, new Set([...(planted.get(negative.defect) ?? []), id]));
-  }
-
-  it.each([...planted.keys()])('%s fails only its checks and their declared consequences', async (defect) => {
-    const result = await runConformance({ suites: [suite.name], spec: '2026-07-28', embedded: { defects: [defect] } });
-    const allowed = new Set([...(planted.get(defect) ?? []), ...(suite.collateral?.[defect] ?? [])]);
-    const flagged = result.checks
-      .filter((check) => check.status === 'FAIL' || check.status === 'WARN')
-      .filter((check) => !/blocked by/.test(check.message))
-      .map((check) => check.id);
-    expect(flagged.filter((id) => !allowed.has(id))).toEqual([]);
-    for (const id of suite.collateral?.[defect] ?? []) expect(flagged, `declared consequence ${id}`).toContain(id);
-  });
-});
+// The grants suite, the largest, has its own file (defect-isolation-grants.test.ts) so the two run in parallel.
+describeDefectIsolation(isolatedSuites((suite) => suite.name !== 'grants', SUITES));
