@@ -43,12 +43,27 @@ export interface PreRegisteredCredentials {
   token_endpoint_auth_method: SecretAuthMethod;
 }
 
+/**
+ * What the scenario's servers falsify, so that a conforming client must refuse to go on. The reference system stays
+ * correct; the answers are rewritten on their way to the client.
+ */
+export interface ServerLies {
+  /** Authorization redirects carry a `state` other than the one the client sent (a forged response: CSRF). */
+  authorizationState?: boolean;
+  /** Authorization redirects carry this `iss` instead of the AS's issuer (RFC 9207 mix-up). */
+  authorizationIss?: string;
+  /** The protected resource metadata names this `resource` instead of the MCP server's URL (RFC 9728 §3.3). */
+  prmResource?: string;
+}
+
 /** How a scenario's servers differ from the default reference system (open registration, no extra clients). */
 export interface ScenarioServerOptions {
   /** false: no RFC 7591 registration (no endpoint, no `registration_endpoint` in the metadata). Default true. */
   registration?: boolean;
   /** Registered before the run; the AS metadata then advertises only its token endpoint auth method. */
   preRegisteredClient?: PreRegisteredCredentials;
+  /** Answers falsified on their way to the client; absent, every answer is the reference system's own. */
+  lies?: ServerLies;
 }
 
 /** One situation the harness puts a client in (the official suite's scenario names where they exist). */

@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { epochSeconds } from '../clock.ts';
 import { type ServedHandler, serveOnLoopback } from '../network/serve.ts';
 import type { FetchHandler } from '../network/types.ts';
 import { createTrafficRecorder, type TrafficRecorder } from './recorder.ts';
-import type { ScenarioServerOptions, SecretAuthMethod } from './scenario.ts';
+import type { ScenarioServerOptions, SecretAuthMethod, ServerLies } from './scenario.ts';
 
 export interface ScenarioServers {
   mcpUrl: string;
@@ -12,6 +13,7 @@ export interface ScenarioServers {
 }
 
 const AS_METADATA_PATHS = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'];
+const PRM_PATH_PREFIX = '/.well-known/oauth-protected-resource';
 
 /** Running scenario servers by issuer, so a scenario can configure the servers it was given (see configureScenarioServers). */
 const running = new Map<string, (options: ScenarioServerOptions) => void>();
@@ -47,7 +49,12 @@ export async function startScenarioServers(options: ScenarioServerOptions = {}):
     running.set(issuer, authorizationServer.configure);
     const recorder = createTrafficRecorder();
     as.attach(recorder.wrap('as', authorizationServer.handler));
-    mcp.attach(recorder.wrap('mcp', handlerAt(system.handlers, mcp.served.origin)));
+    mcp.attach(
+      recorder.wrap(
+        'mcp',
+        lyingResourceServer(handlerAt(system.handlers, mcp.served.origin), authorizationServer.lies),
+      ),
+    );
     return { mcpUrl: system.resource, issuer: system.issuer, recorder, close };
   } catch (error) {
     await close();
@@ -67,7 +74,9 @@ export function configureScenarioServers(issuer: string, options: ScenarioServer
 
 type ReferenceSystem = Awaited<ReturnType<typeof import('../../reference-server/system.ts').createReferenceSystem>>;
 
-/** The reference AS whose registration policy, pre-registered client and advertised auth methods a scenario sets. */
+/**
+ * The reference AS whose registration policy, pre-registered client, advertised auth methods and lies a scenario sets.
+ */
 async function configurableAuthorizationServer(system: ReferenceSystem, handler: FetchHandler) {
   const [{ configureRegistrationPolicy }, { fromPreRegistered }, { REFERENCE_REDIRECT_URI }] = await Promise.all([
     import('../../reference-server/authorization-server/endpoints/register.ts'),
@@ -77,9 +86,12 @@ async function configurableAuthorizationServer(system: ReferenceSystem, handler:
   const store = system.authorizationServer.store;
   let pending: Promise<void> = Promise.resolve();
   let advertised: SecretAuthMethod | undefined;
+  let lies: ServerLies = {};
   return {
+    lies: () => lies,
     configure(options: ScenarioServerOptions): void {
       if (options.registration !== undefined) configureRegistrationPolicy(store, { enabled: options.registration });
+      if (options.lies) lies = options.lies;
       const client = options.preRegisteredClient;
       if (!client) return;
       advertised = client.token_endpoint_auth_method;
@@ -91,21 +103,51 @@ async function configurableAuthorizationServer(system: ReferenceSystem, handler:
     },
     handler: (async (request) => {
       await pending;
-      const response = await handler(request);
+      const response = forgedAuthorizationResponse(await handler(request), lies);
+      // RFC 8414 §2: the metadata names only the token endpoint auth methods the scenario's client may use.
       return advertised && AS_METADATA_PATHS.includes(new URL(request.url).pathname)
-        ? withAuthMethodsSupported(response, [advertised])
+        ? withJsonMembers(response, { token_endpoint_auth_methods_supported: [advertised] })
         : response;
     }) satisfies FetchHandler,
   };
 }
 
-/** RFC 8414 §2: the metadata names only the token endpoint auth methods the scenario's client may use. */
-async function withAuthMethodsSupported(response: Response, methods: readonly string[]): Promise<Response> {
+/**
+ * OAuth 2.1 §4.1.2, RFC 9207 §2: the redirect back to the client carries `state` and `iss`; a lying AS replaces them,
+ * so the client must notice the response is not the answer to its request (or not from its AS).
+ */
+function forgedAuthorizationResponse(response: Response, lies: ServerLies): Response {
+  const location = response.headers.get('location');
+  if (!location || !URL.canParse(location) || (!lies.authorizationState && lies.authorizationIss === undefined)) {
+    return response;
+  }
+  const target = new URL(location);
+  if (!target.searchParams.has('code') && !target.searchParams.has('error')) return response;
+  if (lies.authorizationState) target.searchParams.set('state', randomBytes(16).toString('base64url'));
+  if (lies.authorizationIss !== undefined) target.searchParams.set('iss', lies.authorizationIss);
+  const headers = new Headers(response.headers);
+  headers.set('location', target.href);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/** RFC 9728 §3.3: a lying MCP server names another `resource` in its protected resource metadata. */
+function lyingResourceServer(handler: FetchHandler, lies: () => ServerLies): FetchHandler {
+  return async (request) => {
+    const response = await handler(request);
+    const resource = lies().prmResource;
+    return resource !== undefined && new URL(request.url).pathname.startsWith(PRM_PATH_PREFIX)
+      ? withJsonMembers(response, { resource })
+      : response;
+  };
+}
+
+/** The JSON document of a 200 response with `members` set (other responses pass unchanged). */
+async function withJsonMembers(response: Response, members: Record<string, unknown>): Promise<Response> {
   if (response.status !== 200) return response;
-  const metadata = (await response.json()) as Record<string, unknown>;
+  const document = (await response.json()) as Record<string, unknown>;
   const headers = new Headers(response.headers);
   headers.delete('content-length');
-  return Response.json({ ...metadata, token_endpoint_auth_methods_supported: methods }, { headers });
+  return Response.json({ ...document, ...members }, { headers });
 }
 
 function handlerAt(handlers: Map<string, FetchHandler>, origin: string): FetchHandler {

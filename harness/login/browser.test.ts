@@ -124,7 +124,7 @@ describe.skipIf(!chromiumPath)('browser login driver (needs Chromium: apt-get in
 
   it('ends with no-redirect when the login fails and no redirect comes', async () => {
     const reply = await withDriver(
-      { user: { username: 'alice', password: 'wrong' }, stepTimeoutMs: 500 },
+      { user: { username: 'alice', password: 'wrong' }, stepTimeoutMs: 2000 },
       (authorize) => authorize(authorizePath()),
     );
     expect(reply).toMatchObject({ kind: 'no-redirect', status: 401 });

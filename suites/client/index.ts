@@ -1,5 +1,11 @@
 import type { ClientScenario } from '../../harness/client-mode/scenario.ts';
-import { basicDcr, PRE_REGISTERED_SCENARIOS, scopeFromWwwAuthenticate, tokenEndpointAuthNone } from './scenarios.ts';
+import {
+  basicDcr,
+  PRE_REGISTERED_SCENARIOS,
+  REFUSAL_SCENARIOS,
+  scopeFromWwwAuthenticate,
+  tokenEndpointAuthNone,
+} from './scenarios.ts';
 
 /** Every client scenario, in run order (kept apart from the server-side suites of suites/index.ts). */
 export const CLIENT_SCENARIOS: readonly ClientScenario[] = [
@@ -7,6 +13,7 @@ export const CLIENT_SCENARIOS: readonly ClientScenario[] = [
   scopeFromWwwAuthenticate,
   tokenEndpointAuthNone,
   ...PRE_REGISTERED_SCENARIOS,
+  ...REFUSAL_SCENARIOS,
 ];
 
 /** Client suites by name: the scenario-name prefix (`auth/…` → `auth`). */

@@ -14,6 +14,7 @@ import {
 } from './authorization.ts';
 import { completesInTime } from './completion.ts';
 import { discoversFromChallenge, fetchesAuthorizationServerMetadata } from './discovery.ts';
+import { endsOrRefuses, rejectsIssMismatch, rejectsResourceMismatch, rejectsStateMismatch } from './refusal.ts';
 import { redirectUrisLoopbackOrHttps, registersBeforeAuthorizing, usesPreRegisteredClient } from './registration.ts';
 import { scopeFromChallenge } from './scope.ts';
 import { publicClientAuthentication, secretAuthentication } from './token-auth.ts';
@@ -103,3 +104,49 @@ export const PRE_REGISTERED_SCENARIOS: readonly ClientScenario[] = [
   tokenEndpointAuthBasic,
   tokenEndpointAuthPost,
 ];
+
+/** Where the AS's authorization response lies, the client goes as far as authorizing, then must stop. */
+const UNTIL_AUTHORIZATION_CHECKS: readonly ClientCheck[] = [
+  endsOrRefuses,
+  discoversFromChallenge,
+  fetchesAuthorizationServerMetadata,
+  registersBeforeAuthorizing,
+  pkceChallengeSent,
+  pkceS256,
+  stateSent,
+  resourceInAuthorization,
+  noTokenInQuery,
+];
+
+export const stateMismatch: ClientScenario = {
+  name: 'auth/state-mismatch',
+  description:
+    'The AS redirects back with a state other than the one the client sent: the client must discard the response ' +
+    'and not redeem its code',
+  servers: { lies: { authorizationState: true } },
+  checks: [...UNTIL_AUTHORIZATION_CHECKS, rejectsStateMismatch],
+};
+
+/** The issuer an RFC 9207 mix-up attacker would claim (the official suite's `auth/iss-wrong-issuer` uses the same). */
+const FOREIGN_ISSUER = 'https://evil.example.com';
+
+export const issMismatch: ClientScenario = {
+  name: 'auth/iss-mismatch',
+  description:
+    'The AS advertises authorization_response_iss_parameter_supported but redirects back with ' +
+    `iss=${FOREIGN_ISSUER}: the client must not redeem the code (RFC 9207 §2.4)`,
+  servers: { lies: { authorizationIss: FOREIGN_ISSUER } },
+  checks: [...UNTIL_AUTHORIZATION_CHECKS, rejectsIssMismatch],
+};
+
+export const resourceMismatch: ClientScenario = {
+  name: 'auth/resource-mismatch',
+  description:
+    'The protected resource metadata names resource "https://evil.example.com/mcp", not the MCP URL the client ' +
+    'connected to: the client must not use it, so it neither authorizes nor requests a token',
+  servers: { lies: { prmResource: 'https://evil.example.com/mcp' } },
+  checks: [endsOrRefuses, discoversFromChallenge, noTokenInQuery, rejectsResourceMismatch],
+};
+
+/** The scenarios whose servers lie, so that a conforming client refuses to go on. */
+export const REFUSAL_SCENARIOS: readonly ClientScenario[] = [stateMismatch, issMismatch, resourceMismatch];

@@ -56,7 +56,7 @@ describe.skipIf(!findChromium())('node-oidc-provider as a real peer (needs Chrom
     const { ca } = await loadOrCreateTestCa(cimd.caFile);
     peer = await startOidcProvider({ mcpServer: true, cimd: { host: cimd.host, caPem: ca.certificatePem } });
     result = await runConformance({ target: parseTargetFile(oidcProviderTarget(peer, cimd)) });
-  }, 300_000);
+  }, 480_000);
 
   afterAll(async () => {
     await peer?.close();

@@ -33,12 +33,78 @@ export const FLAWS = {
     form.set('client_secret', decodeURIComponent(atob(basic).split(':')[1] ?? ''));
     return fetch(input, { ...init, body: form });
   },
+  /** Takes any authorization response for the answer to its request, whatever its state (violates OAuth 2.1 §2.3.3). */
+  'ignores-state': (fetch) => {
+    let sent: string | null = null;
+    return rewriteResponses(fetch, {
+      authorization: (url) => {
+        sent = url.searchParams.get('state');
+      },
+      callback: (location) => {
+        if (sent !== null) location.searchParams.set('state', sent);
+      },
+    });
+  },
+  /** Takes any authorization response for its AS's, whatever its iss (violates RFC 9207 §2.4). */
+  'ignores-iss': (fetch) => {
+    let issuer: string | undefined;
+    return rewriteResponses(fetch, {
+      authorization: (url) => {
+        issuer = url.origin;
+      },
+      callback: (location) => {
+        if (issuer !== undefined && location.searchParams.has('iss')) location.searchParams.set('iss', issuer);
+      },
+    });
+  },
+  /** Uses protected resource metadata whatever resource it names (violates RFC 9728 §3.3). */
+  'ignores-resource-mismatch': (fetch) =>
+    rewriteResponses(fetch, {
+      resourceMetadata: (url, document) => {
+        document.resource = `${url.origin}${url.pathname.slice(PRM_PATH_PREFIX.length) || '/'}`;
+      },
+    }),
 } satisfies Record<string, (fetch: Fetch) => Fetch>;
 
 export type Flaw = keyof typeof FLAWS;
 
 export function isFlaw(name: string): name is Flaw {
   return Object.hasOwn(FLAWS, name);
+}
+
+const PRM_PATH_PREFIX = '/.well-known/oauth-protected-resource';
+
+interface ResponseRewrites {
+  /** Sees each authorization request URL as sent. */
+  authorization?(url: URL): void;
+  /** A redirect carrying an authorization code: its Location may be changed in place before the client reads it. */
+  callback?(location: URL): void;
+  /** A protected resource metadata document, changed in place before the client reads it (`url`: where it came from). */
+  resourceMetadata?(url: URL, document: Record<string, unknown>): void;
+}
+
+/** The client's fetch, with the answers it gets rewritten, as if it never looked at what was rewritten. */
+function rewriteResponses(fetch: Fetch, rewrites: ResponseRewrites): Fetch {
+  return async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : input.toString());
+    if (url.pathname.endsWith('/authorize')) rewrites.authorization?.(url);
+    const response = await fetch(input, init);
+    const location = response.headers.get('location');
+    if (rewrites.callback && location && URL.canParse(location, url)) {
+      const target = new URL(location, url);
+      if (!target.searchParams.has('code')) return response;
+      rewrites.callback(target);
+      const headers = new Headers(response.headers);
+      headers.set('location', target.href);
+      return new Response(response.body, { status: response.status, headers });
+    }
+    if (rewrites.resourceMetadata && url.pathname.startsWith(PRM_PATH_PREFIX) && response.ok) {
+      const document = (await response.json()) as Record<string, unknown>;
+      rewrites.resourceMetadata(url, document);
+      return Response.json(document, { status: response.status });
+    }
+    return response;
+  };
 }
 
 interface Rewrites {
