@@ -5,6 +5,7 @@ import type { RunResult } from '../../harness/results.ts';
 import { renderMarkdown } from '../../reports/markdown.ts';
 import { redact } from '../../reports/redact.ts';
 import { CLIENT_SCENARIOS } from '../../suites/client/index.ts';
+import { REFUSAL_SCENARIOS } from '../../suites/client/scenarios.ts';
 
 /**
  * The v1 MCP TypeScript SDK's client (`Client`, `StreamableHTTPClientTransport`, `auth()` behind an in-memory
@@ -12,7 +13,10 @@ import { CLIENT_SCENARIOS } from '../../suites/client/index.ts';
  * deviations are listed (and explained in reports/examples/mcp-sdk-client.analysis.md); anything else that FAILs or
  * WARNs is either a new deviation or a bug of ours. `UPDATE_EXAMPLES=1` rewrites the committed example report.
  */
-const KNOWN_DEVIATIONS: Record<string, string> = {};
+const KNOWN_DEVIATIONS: Record<string, string> = {
+  'client.auth-iss-mismatch.rejects-iss-mismatch':
+    'auth() never compares the authorization response iss with the issuer (RFC 9207 §2.4): a mixed-up code is redeemed',
+};
 
 const EXAMPLE = 'mcp-sdk-client';
 /** Run from the repository root (vitest's working directory), as a user would type it. */
@@ -27,9 +31,10 @@ describe('the v1 MCP SDK client through client mode (needs @modelcontextprotocol
     run = await runClientConformance({ command: COMMAND, scenarios: CLIENT_SCENARIOS });
   }, 300_000);
 
-  it('finishes every scenario: exits 0 within the timeout', () => {
+  it('finishes every scenario within the timeout: exits 0, or gives up where the servers lie', () => {
+    const refusals = new Set(REFUSAL_SCENARIOS.map((scenario) => scenario.name));
     const unfinished = run.scenarios
-      .filter((scenario) => scenario.process.exitCode !== 0 || scenario.process.timedOut)
+      .filter(({ scenario, process }) => process.timedOut || (process.exitCode !== 0 && !refusals.has(scenario.name)))
       .map((scenario) => `${scenario.scenario.name}: ${scenario.process.stderr.text.trim()}`);
     expect(unfinished).toEqual([]);
   });
