@@ -4,7 +4,14 @@ import { createUpstreamOidc } from '../mocks/idps/oidc/index.ts';
 import { createSamlIdp } from '../mocks/idps/saml/index.ts';
 import { createWorkloadIssuer } from '../mocks/idps/workload/index.ts';
 import type { Defect } from '../reference-server/defects.ts';
-import { createReferenceSystem, REFERENCE_ORIGINS, REFERENCE_USERS } from '../reference-server/system.ts';
+import { REFERENCE_FLOW_CLIENTS } from '../reference-server/reference-flows.ts';
+import {
+  createReferenceSystem,
+  REFERENCE_IDP_ORIGINS,
+  REFERENCE_ORIGINS,
+  REFERENCE_UPSTREAM_CLIENT,
+  REFERENCE_USERS,
+} from '../reference-server/system.ts';
 import { createCimdHost } from './cimd/host.ts';
 import { ManualClock } from './clock.ts';
 import { createDownstreamObserver } from './downstream.ts';
@@ -28,28 +35,12 @@ export const EMBEDDED_WORKLOAD_ISSUER = 'https://workload.reference.test';
 export const EMBEDDED_ENTERPRISE_IDP = 'https://idp.enterprise.test';
 /** Where the harness hosts Client ID Metadata Documents in memory (canaries sit on special-use IP addresses). */
 export const EMBEDDED_CIMD_HOST = 'https://cimd.conformance.test';
-/** The identity systems the reference flows bring in (seeds 000, 001, 004). */
-export const EMBEDDED_HOMEGROWN_AUTH = 'https://auth.homegrown.test';
-export const EMBEDDED_UPSTREAM_OIDC = {
-  issuer: 'https://idp.upstream.test',
-  clientId: 'reference-as',
-  clientSecret: 'reference-as-upstream-secret',
-};
-export const EMBEDDED_SAML_IDP = 'https://idp.tenant.test';
+/** The identity systems the reference flows bring in (seeds 000, 001, 004), where the reference system expects them. */
+export const EMBEDDED_HOMEGROWN_AUTH = REFERENCE_IDP_ORIGINS.homegrown;
+export const EMBEDDED_UPSTREAM_OIDC = { issuer: REFERENCE_IDP_ORIGINS.upstreamOidc, ...REFERENCE_UPSTREAM_CLIENT };
+export const EMBEDDED_SAML_IDP = REFERENCE_IDP_ORIGINS.saml;
 /** The reference clients whose authorizations run through a consent flow (reference-server/reference-flows.ts). */
-export const EMBEDDED_FLOW_CLIENTS = {
-  signUpOrIn: 'flow-sign-up-or-in',
-  signIn: 'flow-sign-in',
-  signUp: 'flow-sign-up',
-  sessionToken: 'flow-session-token',
-  missingLoginId: 'flow-missing-login-id',
-  consent: 'flow-consent',
-  consentOther: 'flow-consent-other',
-  skipConsent: 'flow-skip-consent',
-  mfa: 'flow-mfa',
-  oidc: 'flow-oidc',
-  saml: 'flow-saml',
-} as const;
+export const EMBEDDED_FLOW_CLIENTS = REFERENCE_FLOW_CLIENTS;
 /** The per-issuer rule the reference RS applies to the token lab (seed 003: trust frameworks demand an assurance level). */
 export const EMBEDDED_LAB_CLAIMS = { acr: 'urn:mcp-auth-conformance:loa:2' };
 

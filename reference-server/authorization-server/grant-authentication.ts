@@ -1,3 +1,4 @@
+import { RESERVED_CLAIMS } from '../flows/claims.ts';
 /**
  * How the user behind a grant signed in through a consent flow: the claims every token of the grant carries
  * (RFC 9068 §2.2.1 allows `acr`, `amr` and further claims in JWT access tokens; OIDC Core §2 in ID tokens).
@@ -30,17 +31,9 @@ export class GrantAuthentications {
   }
 }
 
-/** Claims the server sets itself; flow claims never replace them. */
+/** Claims the server sets itself; flow claims never replace them (the registered ones, and these). */
 const PROTECTED_CLAIMS: ReadonlySet<string> = new Set([
-  'iss',
-  'sub',
-  'aud',
-  'exp',
-  'nbf',
-  'iat',
-  'jti',
-  'client_id',
-  'scope',
+  ...RESERVED_CLAIMS,
   'act',
   'may_act',
   'azp',
