@@ -40,10 +40,13 @@ export const fetchesAuthorizationServerMetadata: ClientCheck = {
       (request) => request.server === 'as' && !request.url.pathname.startsWith('/.well-known/'),
     );
     if (!metadata || (firstUse && firstUse.index < metadata.index)) {
+      const guesses = traffic.requests.filter(
+        (request) => request.server === 'as' && request.url.pathname.startsWith('/.well-known/'),
+      );
       return violated(
         `the client ${firstUse ? `called ${firstUse.url.pathname} at the AS` : 'did nothing at the AS'} without first reading ` +
           `${AS_METADATA_PATHS.join(' or ')}; endpoints must come from the issuer's metadata, not from guesses`,
-        firstUse ? [firstUse] : [],
+        firstUse ? [firstUse] : guesses,
       );
     }
     return observed(`GET ${metadata.url.pathname} (status ${metadata.status})`, [metadata]);

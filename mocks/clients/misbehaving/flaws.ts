@@ -64,7 +64,55 @@ export const FLAWS = {
         document.resource = `${url.origin}${url.pathname.slice(PRM_PATH_PREFIX.length) || '/'}`;
       },
     }),
+  /** Sends no state in the authorization request (CL-STATE). */
+  'no-state': rewriteRequests({ authorization: (url) => deleteParameters(url.searchParams, ['state']) }),
+  /** Redeems the code with another code_verifier than the one its challenge came from (RFC 7636 §4.5). */
+  'wrong-verifier': rewriteRequests({
+    token: (form) => {
+      if (form.has('code_verifier')) form.set('code_verifier', 'v'.repeat(64));
+    },
+  }),
+  /** Leaves `resource` out of the authorization request (RFC 8707 §2.1, MCP "Resource Parameter"). */
+  'drops-resource-in-authorization': rewriteRequests({
+    authorization: (url) => deleteParameters(url.searchParams, ['resource']),
+  }),
+  /** Adds a client_secret to the token request although it registered as a public client (`none`). */
+  'secret-for-public-client': rewriteRequests({ token: (form) => form.set('client_secret', 'not-a-secret') }),
+  /** Sends notifications/initialized without its token (violates "every request", CL-BEARER-EVERY-REQUEST). */
+  'unauthenticated-notification': transformRequests((url, init) => {
+    if (!String(init.body ?? '').includes('notifications/initialized')) return init;
+    const headers = new Headers(init.headers);
+    headers.delete('authorization');
+    return { ...init, headers };
+  }),
+  /** Registers a plain-http, non-loopback redirect URI (CL-REDIRECT-LOCALHOST-HTTPS: loopback or https only). */
+  'http-redirect-uri': transformRequests((url, init) => {
+    if (!url.pathname.endsWith('/register') || typeof init.body !== 'string') return init;
+    const metadata = JSON.parse(init.body) as Record<string, unknown>;
+    return { ...init, body: JSON.stringify({ ...metadata, redirect_uris: ['http://client.example/callback'] }) };
+  }),
+  /** Guesses the AS metadata's place instead of reading it at the issuer's well-known URL (RFC 8414 §3). */
+  'skips-as-metadata': transformRequests((url, init) => {
+    if (url.pathname.startsWith('/.well-known/oauth-authorization-server')) url.pathname = '/.well-known/as-metadata';
+    if (url.pathname.startsWith('/.well-known/openid-configuration')) url.pathname = '/.well-known/as-metadata';
+    return init;
+  }),
+  /** Looks for protected resource metadata at the root well-known URL, not where the 401 pointed (RFC 9728 §5.1). */
+  'ignores-challenge-pointer': transformRequests((url, init) => {
+    if (url.pathname.startsWith(PRM_PATH_PREFIX)) url.pathname = PRM_PATH_PREFIX;
+    return init;
+  }),
 } satisfies Record<string, (fetch: Fetch) => Fetch>;
+
+/** The client's fetch, each request's URL (changed in place) and options passed through `transform` first. */
+function transformRequests(transform: (url: URL, init: RequestInit) => RequestInit): (fetch: Fetch) => Fetch {
+  return (fetch) => async (input, init) => {
+    if (input instanceof Request) return fetch(input, init);
+    const url = new URL(input.toString());
+    const changed = transform(url, init ?? {});
+    return fetch(url, changed);
+  };
+}
 
 export type Flaw = keyof typeof FLAWS;
 
