@@ -79,7 +79,7 @@ export const FLAWS = {
   /** Adds a client_secret to the token request although it registered as a public client (`none`). */
   'secret-for-public-client': rewriteRequests({ token: (form) => form.set('client_secret', 'not-a-secret') }),
   /** Sends notifications/initialized without its token (violates "every request", CL-BEARER-EVERY-REQUEST). */
-  'unauthenticated-notification': transformRequests((url, init) => {
+  'unauthenticated-notification': transformRequests((_url, init) => {
     if (!String(init.body ?? '').includes('notifications/initialized')) return init;
     const headers = new Headers(init.headers);
     headers.delete('authorization');
