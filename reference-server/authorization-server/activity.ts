@@ -108,6 +108,7 @@ function matches(event: AuditEvent, query: AuditQuery): boolean {
 
 /** The issuer's events that match, oldest first; when more match than `limit`, the newest `limit` of them. */
 export async function readAuditLog(ctx: IssuerContext, query: AuditQuery): Promise<AuditEvent[]> {
-  const events = (await ctx.store.audit.list(ctx.issuer)).filter((event) => matches(event, query));
+  const kinds = query.kinds.length === 0 ? undefined : query.kinds;
+  const events = (await ctx.store.audit.list(ctx.issuer, kinds)).filter((event) => matches(event, query));
   return events.slice(Math.max(0, events.length - query.limit));
 }

@@ -68,6 +68,6 @@ export type AuditEventKind = AuditEvent['kind'];
 
 export interface AuditLog {
   append(event: AuditEvent): Promise<void>;
-  /** Events in the order they happened, optionally only those of one issuer. */
-  list(issuer?: string): Promise<AuditEvent[]>;
+  /** Events in the order they happened, optionally only those of one issuer, and only those of some kinds. */
+  list(issuer?: string, kinds?: readonly AuditEventKind[]): Promise<AuditEvent[]>;
 }

@@ -164,9 +164,10 @@ function memoryAuditLog(): AuditLog {
     async append(event) {
       events.push(structuredClone(event));
     },
-    async list(issuer) {
+    async list(issuer, kinds) {
       return events
         .filter((event) => issuer === undefined || event.issuer === issuer)
+        .filter((event) => kinds === undefined || kinds.includes(event.kind))
         .map((event) => structuredClone(event));
     },
   };

@@ -217,7 +217,7 @@ async function exchangeThatIssued(ctx: IssuerContext, jti: string): Promise<Toke
 
 /** The audit log's token exchanges at this issuer (other events say nothing about delegation chains). */
 async function exchangeEvents(ctx: IssuerContext): Promise<TokenExchangeEvent[]> {
-  return (await ctx.store.audit.list(ctx.issuer)).filter(
+  return (await ctx.store.audit.list(ctx.issuer, ['token-exchange'])).filter(
     (event: AuditEvent): event is TokenExchangeEvent => event.kind === 'token-exchange',
   );
 }
