@@ -2,7 +2,7 @@ import { redactText } from '../../reports/redact.ts';
 import type { FetchHandler, RecordedExchange } from '../network/types.ts';
 
 /** Which of the scenario's servers answered. */
-export type ScenarioServer = 'as' | 'mcp';
+export type ScenarioServer = 'as' | 'mcp' | 'foreign';
 
 /** Response bodies beyond this are clipped in evidence (the client still gets all of it). */
 const EVIDENCE_BODY_LIMIT = 16 * 1024;

@@ -1,6 +1,6 @@
 import { type CheckResult, DEFAULT_SPEC, type RunResult, type SpecVersion, summarize } from '../results.ts';
 import { type ClientProcessOutcome, runClientProcess } from './process.ts';
-import type { ClientCheck, ClientScenario, ClientVerdict, ScenarioTraffic } from './scenario.ts';
+import type { ClientCheck, ClientScenario, ClientVerdict, ScenarioSetup, ScenarioTraffic } from './scenario.ts';
 import { startScenarioServers } from './servers.ts';
 
 export interface ClientRunOptions {
@@ -58,14 +58,25 @@ async function runScenario(
 ): Promise<ScenarioRun> {
   const servers = await startScenarioServers(scenario.servers);
   try {
-    const setup = { mcpUrl: servers.mcpUrl, issuer: servers.issuer };
+    const setup: ScenarioSetup = {
+      mcpUrl: servers.mcpUrl,
+      issuer: servers.issuer,
+      foreignOrigin: servers.foreignOrigin,
+      system: servers.system,
+    };
     const process = await runClientProcess({
       command: options.command,
       mcpUrl: servers.mcpUrl,
       env: conformanceEnvironment(scenario, setup, spec),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     });
-    const traffic: ScenarioTraffic = { ...setup, requests: servers.recorder.requests, process };
+    const traffic: ScenarioTraffic = {
+      mcpUrl: setup.mcpUrl,
+      issuer: setup.issuer,
+      foreignOrigin: setup.foreignOrigin,
+      requests: servers.recorder.requests,
+      process,
+    };
     return { scenario, process, results: scenario.checks.map((check) => judged(scenario, check, traffic)) };
   } finally {
     await servers.close();
@@ -75,7 +86,7 @@ async function runScenario(
 /** The official suite's contract: the scenario name, the protocol revision, and (when there is one) the context. */
 function conformanceEnvironment(
   scenario: ClientScenario,
-  setup: { mcpUrl: string; issuer: string },
+  setup: ScenarioSetup,
   spec: SpecVersion,
 ): Record<string, string> {
   const context = scenario.context?.(setup);

@@ -1,3 +1,5 @@
+import type { ReferenceSystem, ReferenceSystemOptions } from '../../reference-server/system.ts';
+import type { FetchHandler } from '../network/types.ts';
 import type { Level } from '../results.ts';
 import type { ClientProcessOutcome } from './process.ts';
 import type { ClientRequest } from './recorder.ts';
@@ -7,6 +9,7 @@ export interface ScenarioTraffic {
   /** The MCP server URL the client was given (and the canonical `resource`). */
   mcpUrl: string;
   issuer: string;
+  foreignOrigin: string;
   /** Every request the client made to the AS and the MCP server, in order. */
   requests: readonly ClientRequest[];
   process: ClientProcessOutcome;
@@ -28,10 +31,28 @@ export interface ClientCheck {
   judge(traffic: ScenarioTraffic): ClientVerdict;
 }
 
+/** What a scenario's servers are, as its context, adaptations and checks see them. */
 export interface ScenarioSetup {
   mcpUrl: string;
   issuer: string;
+  /** A third 127.0.0.1 origin no honest client has reason to call (404 unless an adaptation serves it). */
+  foreignOrigin: string;
+  /** The reference system behind the servers (its clients, keys and store). */
+  system: ReferenceSystem;
 }
+
+/** One server's handler, changed by an adaptation (the handler given is the reference system's, or an inner adaptation's). */
+export type HandlerAdaptation = (handler: FetchHandler) => FetchHandler;
+
+/**
+ * How a scenario changes its servers' answers: made once per run (state shared between the servers lives in the
+ * closure), each present member wrapping that server's handler. The recorder sees what the client sent and received.
+ */
+export type ServerAdaptation = (setup: ScenarioSetup) => {
+  as?: HandlerAdaptation;
+  mcp?: HandlerAdaptation;
+  foreign?: HandlerAdaptation;
+};
 
 /** Token endpoint authentication of a confidential client registered ahead of time (OAuth 2.1 §2.4.1). */
 export type SecretAuthMethod = 'client_secret_basic' | 'client_secret_post';
@@ -64,6 +85,10 @@ export interface ScenarioServerOptions {
   preRegisteredClient?: PreRegisteredCredentials;
   /** Answers falsified on their way to the client; absent, every answer is the reference system's own. */
   lies?: ServerLies;
+  /** Reference system options (tenants, token format, an enterprise IdP…); origins and interaction are the harness's. */
+  system?: Omit<ReferenceSystemOptions, 'origins' | 'interaction' | 'federation' | 'fetch'>;
+  /** Applied in order, each wrapping the previous: the last one answers the client first. */
+  adaptations?: readonly ServerAdaptation[];
 }
 
 /** One situation the harness puts a client in (the official suite's scenario names where they exist). */

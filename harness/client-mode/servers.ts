@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import type { ReferenceSystem } from '../../reference-server/system.ts';
 import { epochSeconds } from '../clock.ts';
 import { type ServedHandler, serveOnLoopback } from '../network/serve.ts';
 import type { FetchHandler } from '../network/types.ts';
-import { createTrafficRecorder, type TrafficRecorder } from './recorder.ts';
-import type { ScenarioServerOptions, SecretAuthMethod, ServerLies } from './scenario.ts';
+import { createTrafficRecorder, type ScenarioServer, type TrafficRecorder } from './recorder.ts';
+import type {
+  ScenarioServerOptions,
+  ScenarioSetup,
+  SecretAuthMethod,
+  ServerAdaptation,
+  ServerLies,
+} from './scenario.ts';
 
-export interface ScenarioServers {
-  mcpUrl: string;
-  issuer: string;
+export interface ScenarioServers extends ScenarioSetup {
   recorder: TrafficRecorder;
   close(): Promise<void>;
 }
@@ -19,23 +24,23 @@ const PRM_PATH_PREFIX = '/.well-known/oauth-protected-resource';
 const running = new Map<string, (options: ScenarioServerOptions) => void>();
 
 /**
- * The reference AS and MCP server on two 127.0.0.1 ports, behind the recorder, configured as the scenario asks. The
- * listeners start first, since their ports fix the origins the system is built for; until then they answer 503.
+ * The reference AS and MCP server on two 127.0.0.1 ports, and a foreign origin on a third, behind the recorder,
+ * configured as the scenario asks. The listeners start first, since their ports fix the origins the system is built
+ * for; until then they answer 503.
  */
 export async function startScenarioServers(options: ScenarioServerOptions = {}): Promise<ScenarioServers> {
-  const as = await lateBoundListener();
-  const mcp = await lateBoundListener().catch(async (error: unknown) => {
-    await as.served.close();
-    throw error;
-  });
+  const listeners: LateBoundListener[] = [];
   let issuer: string | undefined;
   const close = async () => {
     if (issuer !== undefined) running.delete(issuer);
-    await Promise.all([as.served.close(), mcp.served.close()]);
+    await Promise.all(listeners.map((listener) => listener.served.close()));
   };
   try {
+    for (let count = 0; count < 3; count++) listeners.push(await lateBoundListener());
+    const [as, mcp, foreign] = listeners as [LateBoundListener, LateBoundListener, LateBoundListener];
     const { createReferenceSystem } = await import('../../reference-server/system.ts');
     const system = await createReferenceSystem({
+      ...options.system,
       interaction: 'auto-approve',
       federation: {},
       origins: { as: as.served.origin, mcp: mcp.served.origin },
@@ -47,19 +52,44 @@ export async function startScenarioServers(options: ScenarioServerOptions = {}):
     authorizationServer.configure(options);
     issuer = system.issuer;
     running.set(issuer, authorizationServer.configure);
+    const setup: ScenarioSetup = {
+      mcpUrl: system.resource,
+      issuer: system.issuer,
+      foreignOrigin: foreign.served.origin,
+      system,
+    };
+    const adapted = adaptedHandlers(setup, options.adaptations ?? [], {
+      as: authorizationServer.handler,
+      mcp: lyingResourceServer(handlerAt(system.handlers, mcp.served.origin), authorizationServer.lies),
+      foreign: async () => new Response('Not Found', { status: 404 }),
+    });
     const recorder = createTrafficRecorder();
-    as.attach(recorder.wrap('as', authorizationServer.handler));
-    mcp.attach(
-      recorder.wrap(
-        'mcp',
-        lyingResourceServer(handlerAt(system.handlers, mcp.served.origin), authorizationServer.lies),
-      ),
-    );
-    return { mcpUrl: system.resource, issuer: system.issuer, recorder, close };
+    as.attach(recorder.wrap('as', adapted.as));
+    mcp.attach(recorder.wrap('mcp', adapted.mcp));
+    foreign.attach(recorder.wrap('foreign', adapted.foreign));
+    return { ...setup, recorder, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+type ServerHandlers = Record<ScenarioServer, FetchHandler>;
+
+/** The handlers with each adaptation applied in order (made once per run, so their state is this run's). */
+function adaptedHandlers(
+  setup: ScenarioSetup,
+  adaptations: readonly ServerAdaptation[],
+  handlers: ServerHandlers,
+): ServerHandlers {
+  return adaptations.reduce<ServerHandlers>((current, adaptation) => {
+    const wrap = adaptation(setup);
+    return {
+      as: wrap.as ? wrap.as(current.as) : current.as,
+      mcp: wrap.mcp ? wrap.mcp(current.mcp) : current.mcp,
+      foreign: wrap.foreign ? wrap.foreign(current.foreign) : current.foreign,
+    };
+  }, handlers);
 }
 
 /**
@@ -71,8 +101,6 @@ export function configureScenarioServers(issuer: string, options: ScenarioServer
   if (!configure) throw new Error(`no scenario servers run at ${issuer}`);
   configure(options);
 }
-
-type ReferenceSystem = Awaited<ReturnType<typeof import('../../reference-server/system.ts').createReferenceSystem>>;
 
 /**
  * The reference AS whose registration policy, pre-registered client, advertised auth methods and lies a scenario sets.
@@ -156,7 +184,12 @@ function handlerAt(handlers: Map<string, FetchHandler>, origin: string): FetchHa
   return handler;
 }
 
-async function lateBoundListener(): Promise<{ served: ServedHandler; attach(handler: FetchHandler): void }> {
+interface LateBoundListener {
+  served: ServedHandler;
+  attach(handler: FetchHandler): void;
+}
+
+async function lateBoundListener(): Promise<LateBoundListener> {
   let current: FetchHandler = async () => new Response('starting', { status: 503, headers: { 'Retry-After': '1' } });
   const served = await serveOnLoopback((request) => current(request));
   return {

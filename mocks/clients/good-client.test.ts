@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { credentialsFromContext } from './good-client.ts';
+import { credentialsFromContext } from './good/identity.ts';
+import { parseConformanceContext } from './good-client.ts';
 
 describe('credentialsFromContext', () => {
   it('reads client_id and client_secret of the official pre-registration context', () => {
-    const context = JSON.stringify({ name: 'auth/pre-registration', client_id: 'c1', client_secret: 's1' });
+    const context = parseConformanceContext(
+      JSON.stringify({ name: 'auth/pre-registration', client_id: 'c1', client_secret: 's1' }),
+    );
     expect(credentialsFromContext(context)).toEqual({ client_id: 'c1', client_secret: 's1' });
   });
 
@@ -13,7 +16,8 @@ describe('credentialsFromContext', () => {
     ['no secret', JSON.stringify({ name: 'x', client_id: 'c1' })],
     ['a secret that is not a string', JSON.stringify({ client_id: 'c1', client_secret: 42 })],
     ['a JSON string', '"c1"'],
+    ['a JSON array', '["c1", "s1"]'],
   ])('finds no credentials in %s', (_, context) => {
-    expect(credentialsFromContext(context)).toBeUndefined();
+    expect(credentialsFromContext(parseConformanceContext(context))).toBeUndefined();
   });
 });

@@ -35,6 +35,7 @@ async function redemption(
   return {
     mcpUrl: 'http://127.0.0.1:8/mcp',
     issuer: 'http://127.0.0.1:9',
+    foreignOrigin: 'http://127.0.0.1:7',
     requests: recorder.requests,
     process: PROCESS,
   };

@@ -1,9 +1,16 @@
 import type { Fetch } from '../../../harness/network/types.ts';
+import { deleteParameters, PRM_PATH_PREFIX, rewriteRequests, rewriteResponses, transformRequests } from './flaw-kit.ts';
 
 /**
  * Misbehaving clients: the good client with one flaw planted in what it sends. Each flaw rewrites the client's own
  * outgoing requests, so everything else it does stays correct and only the named check can fail.
  */
+/**
+ * A planted flaw: a rewrite of the good client's fetch, or a named quirk its journey steps switch on (for a deviation
+ * that is a decision, not a rewritten message: e.g. retrying without limit).
+ */
+export type FlawDefinition = ((fetch: Fetch) => Fetch) | { quirk: string };
+
 export const FLAWS = {
   /** Sends neither code_challenge nor code_verifier (violates OAuth 2.1 §7.5.2). */
   'no-pkce': rewriteRequests({
@@ -102,89 +109,10 @@ export const FLAWS = {
     if (url.pathname.startsWith(PRM_PATH_PREFIX)) url.pathname = PRM_PATH_PREFIX;
     return init;
   }),
-} satisfies Record<string, (fetch: Fetch) => Fetch>;
-
-/** The client's fetch, each request's URL (changed in place) and options passed through `transform` first. */
-function transformRequests(transform: (url: URL, init: RequestInit) => RequestInit): (fetch: Fetch) => Fetch {
-  return (fetch) => async (input, init) => {
-    if (input instanceof Request) return fetch(input, init);
-    const url = new URL(input.toString());
-    const changed = transform(url, init ?? {});
-    return fetch(url, changed);
-  };
-}
+} satisfies Record<string, FlawDefinition>;
 
 export type Flaw = keyof typeof FLAWS;
 
 export function isFlaw(name: string): name is Flaw {
   return Object.hasOwn(FLAWS, name);
-}
-
-const PRM_PATH_PREFIX = '/.well-known/oauth-protected-resource';
-
-interface ResponseRewrites {
-  /** Sees each authorization request URL as sent. */
-  authorization?(url: URL): void;
-  /** A redirect carrying an authorization code: its Location may be changed in place before the client reads it. */
-  callback?(location: URL): void;
-  /** A protected resource metadata document, changed in place before the client reads it (`url`: where it came from). */
-  resourceMetadata?(url: URL, document: Record<string, unknown>): void;
-}
-
-/** The client's fetch, with the answers it gets rewritten, as if it never looked at what was rewritten. */
-function rewriteResponses(fetch: Fetch, rewrites: ResponseRewrites): Fetch {
-  return async (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : input.toString());
-    if (url.pathname.endsWith('/authorize')) rewrites.authorization?.(url);
-    const response = await fetch(input, init);
-    const location = response.headers.get('location');
-    if (rewrites.callback && location && URL.canParse(location, url)) {
-      const target = new URL(location, url);
-      if (!target.searchParams.has('code')) return response;
-      rewrites.callback(target);
-      const headers = new Headers(response.headers);
-      headers.set('location', target.href);
-      return new Response(response.body, { status: response.status, headers });
-    }
-    if (rewrites.resourceMetadata && url.pathname.startsWith(PRM_PATH_PREFIX) && response.ok) {
-      const document = (await response.json()) as Record<string, unknown>;
-      rewrites.resourceMetadata(url, document);
-      return Response.json(document, { status: response.status });
-    }
-    return response;
-  };
-}
-
-interface Rewrites {
-  /** GET /authorize: the URL may be changed in place. */
-  authorization?(url: URL): void;
-  /** POST /token: the form may be changed in place. */
-  token?(form: URLSearchParams): void;
-  /** Any other request carrying an Authorization header (the MCP calls). */
-  mcp?(url: URL, authorization: string | null): void;
-}
-
-function rewriteRequests(rewrites: Rewrites): (fetch: Fetch) => Fetch {
-  return (fetch) => async (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : input.toString());
-    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-    if (url.pathname.endsWith('/authorize') && rewrites.authorization) {
-      rewrites.authorization(url);
-      return fetch(url, init);
-    }
-    if (url.pathname.endsWith('/token') && rewrites.token && init?.body !== undefined && init.body !== null) {
-      const form = new URLSearchParams(String(init.body));
-      rewrites.token(form);
-      return fetch(url, { ...init, body: form });
-    }
-    if (headers.has('authorization') && rewrites.mcp && !url.pathname.endsWith('/token')) {
-      rewrites.mcp(url, headers.get('authorization'));
-      return fetch(input instanceof Request ? new Request(url, input) : url, init);
-    }
-    return fetch(input, init);
-  };
-}
-
-function deleteParameters(parameters: URLSearchParams, names: string[]): void {
-  for (const name of names) parameters.delete(name);
 }
