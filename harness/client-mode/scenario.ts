@@ -77,6 +77,15 @@ export interface ServerLies {
   prmResource?: string;
 }
 
+export type ScenarioSystemOptions = Omit<ReferenceSystemOptions, 'origins' | 'interaction' | 'federation' | 'fetch'>;
+
+/** The 127.0.0.1 origins of a scenario run, known before the reference system is made. */
+export interface ScenarioOrigins {
+  as: string;
+  mcp: string;
+  foreign: string;
+}
+
 /** How a scenario's servers differ from the default reference system (open registration, no extra clients). */
 export interface ScenarioServerOptions {
   /** false: no RFC 7591 registration (no endpoint, no `registration_endpoint` in the metadata). Default true. */
@@ -85,8 +94,11 @@ export interface ScenarioServerOptions {
   preRegisteredClient?: PreRegisteredCredentials;
   /** Answers falsified on their way to the client; absent, every answer is the reference system's own. */
   lies?: ServerLies;
-  /** Reference system options (tenants, token format, an enterprise IdP…); origins and interaction are the harness's. */
-  system?: Omit<ReferenceSystemOptions, 'origins' | 'interaction' | 'federation' | 'fetch'>;
+  /**
+   * Reference system options (tenants, token format, an enterprise IdP…), or a function of the scenario's origins
+   * giving them (e.g. an IdP served on the foreign origin); origins and interaction are the harness's.
+   */
+  system?: ScenarioSystemOptions | ((origins: ScenarioOrigins) => ScenarioSystemOptions);
   /** Applied in order, each wrapping the previous: the last one answers the client first. */
   adaptations?: readonly ServerAdaptation[];
 }

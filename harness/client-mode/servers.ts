@@ -39,8 +39,9 @@ export async function startScenarioServers(options: ScenarioServerOptions = {}):
     for (let count = 0; count < 3; count++) listeners.push(await lateBoundListener());
     const [as, mcp, foreign] = listeners as [LateBoundListener, LateBoundListener, LateBoundListener];
     const { createReferenceSystem } = await import('../../reference-server/system.ts');
+    const origins = { as: as.served.origin, mcp: mcp.served.origin, foreign: foreign.served.origin };
     const system = await createReferenceSystem({
-      ...options.system,
+      ...(typeof options.system === 'function' ? options.system(origins) : options.system),
       interaction: 'auto-approve',
       federation: {},
       origins: { as: as.served.origin, mcp: mcp.served.origin },
