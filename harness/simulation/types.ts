@@ -1,0 +1,104 @@
+/** What a simulation run produces: the figures its report (JSON, HTML with SVG charts) is written from. */
+
+/** The kinds of simulated actor, each running its own journey. */
+export type ActorKind = 'interactive-user' | 'm2m-agent' | 'workload' | 'delegating-service' | 'ciba-agent';
+
+/** A fault on the timeline, in simulated seconds from the start of the run. */
+export interface FaultWindow {
+  /** e.g. `idp-outage`, `idp-latency`, `connector-500`, `jwks-rotation`, `dropped-connections`, `expiry-storm` */
+  kind: string;
+  /** Human-readable: what and where (e.g. "upstream OIDC IdP down"). */
+  label: string;
+  startS: number;
+  /** Equal to startS for an instant event (a key rotation). */
+  endS: number;
+}
+
+/** Latency percentiles in milliseconds. */
+export interface Percentiles {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** One step of a journey (e.g. `discovery`, `registration`, `authorize`, `token`, `tool-call`, `refresh`). */
+export interface StepFigures {
+  journey: ActorKind;
+  step: string;
+  attempts: number;
+  successes: number;
+  /** Failures by error type (OAuth error code, HTTP status class, `timeout`, `network`, …). */
+  errors: Record<string, number>;
+  latencyMs: Percentiles;
+}
+
+/** One bucket of the time series the charts draw (fixed width, simulated time). */
+export interface TimeBucket {
+  startS: number;
+  attempts: number;
+  successes: number;
+  failures: number;
+  /** p95 step latency within the bucket, in ms (0 when empty). */
+  p95Ms: number;
+  activeActors: number;
+}
+
+/** How a fault window went: what failed during it and whether the system recovered after. */
+export interface FaultOutcome {
+  fault: FaultWindow;
+  /** Step failures within the window, by `journey/step`. */
+  failuresDuring: Record<string, number>;
+  successRateBefore: number;
+  successRateDuring: number;
+  successRateAfter: number;
+  /** Seconds after the window's end until the success rate was back within 5 points of before; null if never. */
+  recoveredAfterS: number | null;
+}
+
+/** A broken invariant, with the evidence that shows it. */
+export interface InvariantViolation {
+  /** e.g. `no-token-after-revocation`, `no-token-after-expiry`, `refresh-family-dead-after-reuse`, `no-lost-consent`, `no-5xx` */
+  invariant: string;
+  atS: number;
+  actor: string;
+  message: string;
+}
+
+export interface InvariantFigures {
+  invariant: string;
+  description: string;
+  /** How many times it was checked during the run. */
+  checked: number;
+  violations: InvariantViolation[];
+}
+
+export interface SimulationResult {
+  tool: { name: string; version: string };
+  scenario: { name: string; description?: string; file?: string };
+  target: { name: string; kind: 'embedded' | 'target-file' };
+  seed: number;
+  agents: number;
+  /** Simulated duration. */
+  durationS: number;
+  /** Real time the run took. */
+  wallMs: number;
+  peakRssBytes: number;
+  actors: Record<ActorKind, number>;
+  totals: {
+    requests: number;
+    journeysStarted: number;
+    journeysCompleted: number;
+    tokensIssued: number;
+    refreshes: number;
+    /** Refresh tokens rotated out per minute of simulated time. */
+    refreshChurnPerMinute: number;
+  };
+  steps: StepFigures[];
+  timeline: { bucketS: number; buckets: TimeBucket[] };
+  faults: FaultOutcome[];
+  invariants: InvariantFigures[];
+  /** PASS when no invariant was violated. */
+  verdict: 'PASS' | 'FAIL';
+}
