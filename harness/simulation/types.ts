@@ -50,6 +50,7 @@ export interface FaultOutcome {
   fault: FaultWindow;
   /** Step failures within the window, by `journey/step`. */
   failuresDuring: Record<string, number>;
+  /** Success rates are fractions from 0 to 1. */
   successRateBefore: number;
   successRateDuring: number;
   successRateAfter: number;
