@@ -92,6 +92,8 @@ export interface ScenarioServerOptions {
   registration?: boolean;
   /** Registered before the run; the AS metadata then advertises only its token endpoint auth method. */
   preRegisteredClient?: PreRegisteredCredentials;
+  /** true: the AS metadata advertises client_id_metadata_document_supported (CIMD). Default false, as in the official suite. */
+  clientIdMetadataDocuments?: boolean;
   /** Answers falsified on their way to the client; absent, every answer is the reference system's own. */
   lies?: ServerLies;
   /**

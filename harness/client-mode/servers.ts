@@ -18,6 +18,11 @@ export interface ScenarioServers extends ScenarioSetup {
 }
 
 const AS_METADATA_PATHS = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'];
+
+/** RFC 8414 §3.1 and OpenID Discovery, at the root issuer or a path issuer (inserted or appended). */
+function isAuthorizationServerMetadata(pathname: string): boolean {
+  return AS_METADATA_PATHS.some((path) => pathname.startsWith(path) || pathname.endsWith(path));
+}
 const PRM_PATH_PREFIX = '/.well-known/oauth-protected-resource';
 
 /** Running scenario servers by issuer, so a scenario can configure the servers it was given (see configureScenarioServers). */
@@ -116,11 +121,13 @@ async function configurableAuthorizationServer(system: ReferenceSystem, handler:
   let pending: Promise<void> = Promise.resolve();
   let advertised: SecretAuthMethod | undefined;
   let lies: ServerLies = {};
+  let cimd = false;
   return {
     lies: () => lies,
     configure(options: ScenarioServerOptions): void {
       if (options.registration !== undefined) configureRegistrationPolicy(store, { enabled: options.registration });
       if (options.lies) lies = options.lies;
+      if (options.clientIdMetadataDocuments !== undefined) cimd = options.clientIdMetadataDocuments;
       const client = options.preRegisteredClient;
       if (!client) return;
       advertised = client.token_endpoint_auth_method;
@@ -133,10 +140,13 @@ async function configurableAuthorizationServer(system: ReferenceSystem, handler:
     handler: (async (request) => {
       await pending;
       const response = forgedAuthorizationResponse(await handler(request), lies);
-      // RFC 8414 §2: the metadata names only the token endpoint auth methods the scenario's client may use.
-      return advertised && AS_METADATA_PATHS.includes(new URL(request.url).pathname)
-        ? withJsonMembers(response, { token_endpoint_auth_methods_supported: [advertised] })
-        : response;
+      if (!isAuthorizationServerMetadata(new URL(request.url).pathname)) return response;
+      // RFC 8414 §2: the metadata names only the token endpoint auth methods the scenario's client may use, and
+      // client_id_metadata_document_supported only where the scenario offers CIMD (as the official suite does).
+      return withJsonMembers(response, {
+        ...(advertised ? { token_endpoint_auth_methods_supported: [advertised] } : {}),
+        client_id_metadata_document_supported: cimd ? true : undefined,
+      });
     }) satisfies FetchHandler,
   };
 }

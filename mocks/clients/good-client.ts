@@ -2,6 +2,7 @@ import type { Fetch } from '../../harness/network/types.ts';
 import { httpOptions, journeySteps } from './client-kit.ts';
 import type { ClientCredentials } from './good/identity.ts';
 import type { ClientJourney } from './good/journey.ts';
+import { isMachineJourney, runMachineSession } from './good/machine.ts';
 import { runAuthorizedSession } from './good/session.ts';
 
 export interface GoodClientOptions {
@@ -43,7 +44,7 @@ const DEFAULT_REDIRECT_URI = 'http://127.0.0.1:5555/callback';
 export async function runGoodClientJourney(options: GoodClientOptions): Promise<GoodClientJourney> {
   const { steps, step } = journeySteps(options.log);
   const journey = journeyOf(options, step);
-  const session = await runAuthorizedSession(journey);
+  const session = isMachineJourney(journey) ? await runMachineSession(journey) : await runAuthorizedSession(journey);
   return { steps, ...session };
 }
 

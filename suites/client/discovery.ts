@@ -14,7 +14,9 @@ export const discoversFromChallenge: ClientCheck = {
     if (!challenge) return notJudged('the client never reached the MCP server without a token, so no 401 was sent');
     const pointer = /\bresource_metadata="([^"]*)"/.exec(challenge.responseHeaders?.get('www-authenticate') ?? '')?.[1];
     const fetched = traffic.requests.find(
-      (request) => request.index > challenge.index && request.url.pathname.startsWith(PRM_PATH_PREFIX),
+      (request) =>
+        request.index > challenge.index &&
+        (request.url.href === pointer || request.url.pathname.startsWith(PRM_PATH_PREFIX)),
     );
     if (!fetched || fetched.url.href !== pointer) {
       return violated(

@@ -1,4 +1,8 @@
 import type { ClientScenario } from '../../harness/client-mode/scenario.ts';
+import { DISCOVERY_SCENARIOS } from './discovery/scenarios.ts';
+import { IDENTITY_SCENARIOS } from './identity/scenarios.ts';
+import { LIFECYCLE_SCENARIOS } from './lifecycle/scenarios.ts';
+import { MACHINE_SCENARIOS } from './machine/scenarios.ts';
 import {
   basicDcr,
   PRE_REGISTERED_SCENARIOS,
@@ -14,6 +18,10 @@ export const CLIENT_SCENARIOS: readonly ClientScenario[] = [
   tokenEndpointAuthNone,
   ...PRE_REGISTERED_SCENARIOS,
   ...REFUSAL_SCENARIOS,
+  ...IDENTITY_SCENARIOS,
+  ...LIFECYCLE_SCENARIOS,
+  ...DISCOVERY_SCENARIOS,
+  ...MACHINE_SCENARIOS,
 ];
 
 /** Client suites by name: the scenario-name prefix (`auth/…` → `auth`). */

@@ -1,5 +1,9 @@
 import type { ClientScenario } from '../../harness/client-mode/scenario.ts';
 import type { Flaw } from '../../mocks/clients/misbehaving/flaws.ts';
+import { DISCOVERY_MISBEHAVIOURS } from './discovery/misbehaviours.ts';
+import { IDENTITY_MISBEHAVIOURS } from './identity/misbehaviours.ts';
+import { LIFECYCLE_MISBEHAVIOURS } from './lifecycle/misbehaviours.ts';
+import { MACHINE_MISBEHAVIOURS } from './machine/misbehaviours.ts';
 import {
   basicDcr,
   issMismatch,
@@ -88,4 +92,10 @@ export const BASE_MISBEHAVIOURS: readonly Misbehaviour[] = [
 ];
 
 /** Every group's misbehaving clients: the coverage test demands one failing each check. */
-export const ALL_MISBEHAVIOURS: readonly Misbehaviour[] = [...BASE_MISBEHAVIOURS];
+export const ALL_MISBEHAVIOURS: readonly Misbehaviour[] = [
+  ...BASE_MISBEHAVIOURS,
+  ...IDENTITY_MISBEHAVIOURS,
+  ...LIFECYCLE_MISBEHAVIOURS,
+  ...MACHINE_MISBEHAVIOURS,
+  ...DISCOVERY_MISBEHAVIOURS,
+];

@@ -21,7 +21,7 @@ import { publicClientAuthentication, secretAuthentication } from './token-auth.t
 import { bearerOnMcpRequests, noTokenInQuery } from './token-use.ts';
 
 /** What every authorization-code scenario judges: discovery, PKCE, state, resource, token use, completion. */
-const AUTHORIZATION_CODE_CHECKS: readonly ClientCheck[] = [
+export const AUTHORIZATION_CODE_CHECKS: readonly ClientCheck[] = [
   completesInTime,
   discoversFromChallenge,
   fetchesAuthorizationServerMetadata,

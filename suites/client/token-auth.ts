@@ -93,7 +93,7 @@ function presentedMethods(request: ClientRequest): string[] {
 }
 
 /** RFC 6749 §2.3.1: Basic credentials are the form-urlencoded client_id and secret, joined by a colon. */
-function basicClientId(request: ClientRequest): string | undefined {
+export function basicClientId(request: ClientRequest): string | undefined {
   const encoded = /^Basic\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
   if (!encoded) return undefined;
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');

@@ -11,7 +11,9 @@ export const bearerOnMcpRequests: ClientCheck = {
   judge(traffic) {
     const issued = issuedAccessTokens(traffic);
     if (issued.length === 0) return notJudged('the AS issued no access token');
-    const firstIssue = traffic.requests.find((request) => request.url.pathname === '/token' && request.status === 200);
+    const firstIssue = traffic.requests.find(
+      (request) => request.url.pathname.endsWith('/token') && request.status === 200,
+    );
     const after = mcpRequests(traffic).filter((request) => request.index > (firstIssue?.index ?? -1));
     if (after.length === 0) return violated('the client got an access token but never called the MCP server with it');
     const unauthenticated = after.filter((request) => !issued.includes(bearerToken(request) ?? ''));

@@ -1,21 +1,21 @@
 import type { ClientRequest } from '../../harness/client-mode/recorder.ts';
 import type { ScenarioTraffic } from '../../harness/client-mode/scenario.ts';
 
-/** The requests of one kind, in the order the client made them. */
+/** The requests of one kind, in the order the client made them (at the root issuer or a path issuer). */
 export const authorizationRequests = (traffic: ScenarioTraffic): ClientRequest[] =>
-  traffic.requests.filter((request) => request.server === 'as' && request.url.pathname === '/authorize');
+  traffic.requests.filter((request) => request.server === 'as' && request.url.pathname.endsWith('/authorize'));
 
 export const codeTokenRequests = (traffic: ScenarioTraffic): ClientRequest[] =>
   traffic.requests.filter(
     (request) =>
       request.server === 'as' &&
-      request.url.pathname === '/token' &&
+      request.url.pathname.endsWith('/token') &&
       request.form?.get('grant_type') === 'authorization_code',
   );
 
 export const registrationRequests = (traffic: ScenarioTraffic): ClientRequest[] =>
   traffic.requests.filter(
-    (request) => request.server === 'as' && request.url.pathname === '/register' && request.method === 'POST',
+    (request) => request.server === 'as' && request.url.pathname.endsWith('/register') && request.method === 'POST',
   );
 
 export const mcpRequests = (traffic: ScenarioTraffic): ClientRequest[] =>
@@ -26,7 +26,7 @@ export const mcpRequests = (traffic: ScenarioTraffic): ClientRequest[] =>
 /** Access tokens the AS issued during the scenario. */
 export function issuedAccessTokens(traffic: ScenarioTraffic): string[] {
   return traffic.requests
-    .filter((request) => request.server === 'as' && request.url.pathname === '/token' && request.status === 200)
+    .filter((request) => request.server === 'as' && request.url.pathname.endsWith('/token') && request.status === 200)
     .map((request) => jsonMember(request.responseBody, 'access_token'))
     .filter((token): token is string => token !== undefined);
 }

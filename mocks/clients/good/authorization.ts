@@ -81,3 +81,22 @@ async function followToRedirectUri(journey: ClientJourney, start: URL): Promise<
     `the authorization did not reach ${journey.redirectUri} within ${MAX_AUTHORIZE_HOPS} redirects`,
   );
 }
+
+/**
+ * OAuth 2.1 §4.3, RFC 8707 §2.2: a new access token for the same MCP server from the refresh token, without the user;
+ * the token response may rotate the refresh token (§4.3.3: the old one is then discarded by the caller).
+ */
+export async function refreshAccessToken(
+  journey: ClientJourney,
+  as: oauth.AuthorizationServer,
+  identity: ClientIdentity,
+  refreshToken: string,
+): Promise<oauth.TokenEndpointResponse> {
+  const response = await oauth.refreshTokenGrantRequest(as, identity.client, identity.authentication, refreshToken, {
+    ...journey.http,
+    additionalParameters: { resource: journey.mcpUrl.href },
+  });
+  const tokens = await oauth.processRefreshTokenResponse(as, identity.client, response);
+  journey.step(`refresh token grant: new access token${tokens.refresh_token ? ' and rotated refresh token' : ''}`);
+  return tokens;
+}

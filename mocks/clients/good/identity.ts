@@ -1,4 +1,5 @@
 import * as oauth from 'oauth4webapi';
+import { JourneyError } from '../client-kit.ts';
 import type { ClientJourney } from './journey.ts';
 
 export interface ClientCredentials {
@@ -12,6 +13,11 @@ export interface ClientIdentity {
   authentication: oauth.ClientAuth;
 }
 
+/** Registration attempts per AS when the endpoint fails temporarily (5xx, network); a refusal (4xx) is final. */
+export const MAX_REGISTRATION_ATTEMPTS = 3;
+/** What a misbehaving client does instead of stopping (mocks/clients/misbehaving/identity.ts). */
+const UNBOUNDED_REGISTRATION_ATTEMPTS = 20;
+
 /**
  * The client_id and client_secret of MCP_CONFORMANCE_CONTEXT (the official suite's `auth/pre-registration` shape), or
  * undefined when the context carries none.
@@ -21,21 +27,62 @@ export function credentialsFromContext(context: Record<string, unknown>): Client
   return typeof client_id === 'string' && typeof client_secret === 'string' ? { client_id, client_secret } : undefined;
 }
 
-/** Credentials registered ahead of time when the context has them, else a dynamic registration (RFC 7591). */
-export async function clientIdentity(
+/**
+ * The https URL of the client's own Client ID Metadata Document, when the context names one (`client_metadata_url`,
+ * as the harness's `auth/basic-cimd` does for the document it hosts on the client's behalf).
+ */
+export function metadataDocumentUrlFromContext(context: Record<string, unknown>): string | undefined {
+  const url = context.client_metadata_url;
+  return typeof url === 'string' && url.startsWith('https://') && URL.canParse(url) ? url : undefined;
+}
+
+/** Identities already established, per journey and per AS issuer (MCP "Authorization Server Binding"). */
+const identitiesByJourney = new WeakMap<ClientJourney, Map<string, Promise<ClientIdentity>>>();
+
+/**
+ * Who the client is at `as`, chosen in the order of MCP "Client Registration Approaches": credentials registered
+ * ahead of time, else its Client ID Metadata Document URL when the AS supports CIMD, else dynamic registration
+ * (RFC 7591). Identities are kept per issuer and never presented to another AS: a new AS means a new registration.
+ */
+export function clientIdentity(
   journey: ClientJourney,
   as: oauth.AuthorizationServer,
   preRegistered = credentialsFromContext(journey.context),
 ): Promise<ClientIdentity> {
-  if (preRegistered) {
+  const known = identitiesByJourney.get(journey) ?? new Map<string, Promise<ClientIdentity>>();
+  identitiesByJourney.set(journey, known);
+  const reused = journey.quirks.has('reuses-credentials-across-as') ? known.values().next().value : undefined;
+  const identity = known.get(as.issuer) ?? reused ?? establishIdentity(journey, as, preRegistered, known.size === 0);
+  known.set(as.issuer, identity);
+  return identity;
+}
+
+async function establishIdentity(
+  journey: ClientJourney,
+  as: oauth.AuthorizationServer,
+  preRegistered: ClientCredentials | undefined,
+  firstAuthorizationServer: boolean,
+): Promise<ClientIdentity> {
+  // Credentials of the context were issued by the AS the scenario starts with; another AS never sees them.
+  if (preRegistered && firstAuthorizationServer) {
     const identity = preRegisteredClient(as, preRegistered);
     journey.step(
       `pre-registered client_id=${identity.client.client_id}, ${identity.client.token_endpoint_auth_method} at the token endpoint`,
     );
     return identity;
   }
+  const documentUrl = metadataDocumentUrlFromContext(journey.context);
+  if (documentUrl && as.client_id_metadata_document_supported === true) {
+    journey.step(`client ID metadata document: client_id=${documentUrl} (no registration)`);
+    return { client: { client_id: documentUrl, token_endpoint_auth_method: 'none' }, authentication: oauth.None() };
+  }
+  if (!as.registration_endpoint) {
+    throw new JourneyError(
+      `${as.issuer} offers neither a client ID metadata document the client has nor dynamic registration, and no credentials were given for it`,
+    );
+  }
   const client = await register(journey, as);
-  journey.step(`registered dynamically: client_id=${client.client_id}`);
+  journey.step(`registered dynamically at ${as.issuer}: client_id=${client.client_id}`);
   return { client, authentication: oauth.None() };
 }
 
@@ -57,19 +104,82 @@ function preRegisteredClient(as: oauth.AuthorizationServer, credentials: ClientC
   };
 }
 
-/** RFC 7591 §3: a public native client (no secret) with a loopback redirect URI. */
+/** Why one registration attempt failed, and whether trying again could help. */
+interface RegistrationFailure {
+  reason: string;
+  temporary: boolean;
+}
+
+/**
+ * RFC 7591 §3: a public native client (no secret) with a loopback redirect URI. §3.2.2 errors are final (the same
+ * request would be refused again); a server error is retried a bounded number of times, then the client stops with
+ * the AS's own words (MCP "Client Registration": surface a meaningful error).
+ */
 async function register(journey: ClientJourney, as: oauth.AuthorizationServer): Promise<oauth.Client> {
-  const response = await oauth.dynamicClientRegistrationRequest(
-    as,
-    {
-      client_name: journey.clientName,
-      redirect_uris: [journey.redirectUri],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-      application_type: 'native',
-    },
-    journey.http,
-  );
-  return oauth.processDynamicClientRegistrationResponse(response);
+  const unbounded = journey.quirks.has('retries-registration-forever');
+  const attempts = unbounded ? UNBOUNDED_REGISTRATION_ATTEMPTS : MAX_REGISTRATION_ATTEMPTS;
+  let failure: RegistrationFailure | undefined;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const outcome = await registrationAttempt(journey, as);
+    if ('client' in outcome) return outcome.client;
+    failure = outcome.failure;
+    const reported = journey.quirks.has('hides-registration-error') ? '' : `: ${failure.reason}`;
+    journey.step(`registration attempt ${attempt} failed${reported}`);
+    if (!failure.temporary && !unbounded) break;
+  }
+  return registrationFailed(journey, failure);
+}
+
+async function registrationAttempt(
+  journey: ClientJourney,
+  as: oauth.AuthorizationServer,
+): Promise<{ client: oauth.Client } | { failure: RegistrationFailure }> {
+  let response: Response;
+  try {
+    response = await oauth.dynamicClientRegistrationRequest(
+      as,
+      {
+        client_name: journey.clientName,
+        redirect_uris: [journey.redirectUri],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'none',
+        application_type: 'native',
+      },
+      journey.http,
+    );
+  } catch (error) {
+    return {
+      failure: { reason: `the registration endpoint could not be reached (${String(error)})`, temporary: true },
+    };
+  }
+  if (response.status === 201 || response.status === 200) {
+    return { client: await oauth.processDynamicClientRegistrationResponse(response) };
+  }
+  return { failure: { reason: await registrationError(response), temporary: response.status >= 500 } };
+}
+
+/** RFC 7591 §3.2.2: `error` and `error_description` of a refused registration, or the status when there are none. */
+async function registrationError(response: Response): Promise<string> {
+  const text = await response.text();
+  try {
+    const body = JSON.parse(text) as { error?: unknown; error_description?: unknown };
+    if (typeof body.error === 'string') {
+      const description = typeof body.error_description === 'string' ? ` (${body.error_description})` : '';
+      return `HTTP ${response.status} ${body.error}${description}`;
+    }
+  } catch {
+    // Not JSON: the status is all there is to report.
+  }
+  return `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+}
+
+/** Stops the journey; the misbehaving variants invent a client_id or hide the reason instead. */
+function registrationFailed(journey: ClientJourney, failure: RegistrationFailure | undefined): oauth.Client {
+  if (journey.quirks.has('invents-client-id-after-registration-error')) {
+    journey.step('registration failed; going on with an invented client_id');
+    return { client_id: 'mcp-client', token_endpoint_auth_method: 'none' };
+  }
+  if (journey.quirks.has('hides-registration-error')) throw new JourneyError('something went wrong');
+  throw new JourneyError(`dynamic client registration failed: ${failure?.reason ?? 'no attempt was made'}`);
 }

@@ -1,5 +1,9 @@
 import type { Fetch } from '../../../harness/network/types.ts';
+import { DISCOVERY_FLAWS } from './discovery.ts';
 import { deleteParameters, PRM_PATH_PREFIX, rewriteRequests, rewriteResponses, transformRequests } from './flaw-kit.ts';
+import { IDENTITY_FLAWS } from './identity.ts';
+import { LIFECYCLE_FLAWS } from './lifecycle.ts';
+import { MACHINE_FLAWS } from './machine.ts';
 
 /**
  * Misbehaving clients: the good client with one flaw planted in what it sends. Each flaw rewrites the client's own
@@ -109,6 +113,10 @@ export const FLAWS = {
     if (url.pathname.startsWith(PRM_PATH_PREFIX)) url.pathname = PRM_PATH_PREFIX;
     return init;
   }),
+  ...IDENTITY_FLAWS,
+  ...LIFECYCLE_FLAWS,
+  ...DISCOVERY_FLAWS,
+  ...MACHINE_FLAWS,
 } satisfies Record<string, FlawDefinition>;
 
 export type Flaw = keyof typeof FLAWS;
