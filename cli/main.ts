@@ -5,6 +5,7 @@ import { type ClientCommandOptions, clientCommand } from './commands/client.ts';
 import { listCommand } from './commands/list.ts';
 import { type RunCommandOptions, runCommand } from './commands/run.ts';
 import { type ServeCommandOptions, serveCommand } from './commands/serve.ts';
+import { registerSimulateCommand } from './commands/simulate.ts';
 import { describeSetupError, EXIT } from './errors.ts';
 
 /** The `mcp-auth-conformance` command (DESIGN §3); resolves to the process exit code. */
@@ -71,6 +72,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--expected-failures <file>', 'YAML baseline of checks allowed to fail (its client: list)')
     .option('--reveal-secrets', 'keep tokens and secrets unredacted in the reports')
     .action(async (options: ClientCommandOptions) => setExitCode(await clientCommand(options, stdout)));
+
+  registerSimulateCommand(program, setExitCode, stdout);
 
   return program;
 }
