@@ -19,6 +19,12 @@ export interface ScenarioServers extends ScenarioSetup {
 
 const AS_METADATA_PATHS = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'];
 
+/**
+ * The loopback callbacks a pre-registered client may use: the mock clients' and the one the official suite's example
+ * clients listen on.
+ */
+const PRE_REGISTERED_REDIRECT_URIS = (reference: string) => [reference, 'http://localhost:3000/callback'];
+
 /** RFC 8414 §3.1 and OpenID Discovery, at the root issuer or a path issuer (inserted or appended). */
 function isAuthorizationServerMetadata(pathname: string): boolean {
   return AS_METADATA_PATHS.some((path) => pathname.startsWith(path) || pathname.endsWith(path));
@@ -132,7 +138,11 @@ async function configurableAuthorizationServer(system: ReferenceSystem, handler:
       if (!client) return;
       advertised = client.token_endpoint_auth_method;
       const record = fromPreRegistered(
-        { ...client, redirect_uris: [REFERENCE_REDIRECT_URI], client_name: 'Pre-registered conformance client' },
+        {
+          ...client,
+          redirect_uris: PRE_REGISTERED_REDIRECT_URIS(REFERENCE_REDIRECT_URI),
+          client_name: 'Pre-registered conformance client',
+        },
         epochSeconds(system.clock),
       );
       pending = pending.then(() => store.clients.save(record));

@@ -79,15 +79,7 @@ export const BASE_MISBEHAVIOURS: readonly Misbehaviour[] = [
       'FAIL client.auth-basic-dcr.redirect-uri-loopback-or-https',
     ],
   ],
-  [
-    'skips-as-metadata',
-    basicDcr,
-    [
-      'FAIL client.auth-basic-dcr.completes',
-      'FAIL client.auth-basic-dcr.as-metadata',
-      'FAIL client.auth-basic-dcr.dcr-before-authorize',
-    ],
-  ],
+  ['skips-as-metadata', basicDcr, ['FAIL client.auth-basic-dcr.completes', 'FAIL client.auth-basic-dcr.as-metadata']],
   ['ignores-challenge-pointer', basicDcr, ['FAIL client.auth-basic-dcr.prm-from-challenge']],
 ];
 

@@ -13,12 +13,18 @@ export const registersBeforeAuthorizing: ClientCheck = {
   requirements: ['CL-REG-OBTAIN', 'CL-DCR'],
   level: 'MUST',
   judge(traffic) {
-    const registration = registrationRequests(traffic).find((request) => request.status === 201);
+    const attempts = registrationRequests(traffic);
+    const registration = attempts.find((request) => request.status === 201);
     const authorization = authorizationRequests(traffic)[0];
+    if (!registration && !authorization && attempts.length === 0) {
+      return notJudged('the client went neither to the registration endpoint nor to the authorization endpoint');
+    }
     if (!registration) {
       return violated(
-        'the AS offers only dynamic registration here and the client never registered successfully; it has no client_id to use',
-        authorization ? [authorization] : [],
+        attempts.length > 0
+          ? `the registration was refused (${attempts.map((request) => request.status).join(', ')}) and the client has no client_id to use`
+          : 'the client opened /authorize without registering, although dynamic registration is the only way to a client_id here',
+        authorization ? [...attempts, authorization] : attempts,
       );
     }
     if (authorization && authorization.index < registration.index) {

@@ -1,16 +1,23 @@
 /**
  * `sdk-client <mcp-url>`: an MCP client built on the v1 MCP TypeScript SDK (`@modelcontextprotocol/sdk`) the way its
- * users build one — a `Client` over `StreamableHTTPClientTransport` with an in-memory `OAuthClientProvider`, the SDK's
- * `auth()` doing discovery, registration, PKCE and the token exchange. The user agent is headless: the authorization
- * URL is fetched with manual redirects and the code read from `Location` (the scenario AS approves at once).
- * MCP_CONFORMANCE_CONTEXT `client_id`/`client_secret` (pre-registration scenarios) become the client information.
- * Exits 0 after one `echo` call, 1 with the reason otherwise.
+ * users build one — a `Client` over `StreamableHTTPClientTransport` with an `OAuthClientProvider`, the SDK's `auth()`
+ * doing discovery, registration, PKCE and the token requests. The provider follows MCP_CONFORMANCE_CONTEXT and
+ * MCP_CONFORMANCE_SCENARIO as the official suite's example client does:
+ * - `private_key_jwt` key → the SDK's `PrivateKeyJwtProvider` (client_credentials);
+ * - `auth/client-credentials-*` with a secret → the SDK's `ClientCredentialsProvider`;
+ * - an enterprise IdP ID token → a provider whose `prepareTokenRequest` presents an ID-JAG (jwt-bearer grant);
+ * - otherwise a user-facing provider: pre-registered `client_id`/`client_secret`, or `client_metadata_url` (CIMD),
+ *   else dynamic registration. Its user agent is headless: the authorization URL is fetched with manual redirects
+ *   and the code read from `Location` (the scenario AS approves at once).
+ * Lists the tools and calls `echo`; exits 0, or 1 with the reason.
  */
-import { randomBytes } from 'node:crypto';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { createHash, randomBytes } from 'node:crypto';
+import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { ClientCredentialsProvider, PrivateKeyJwtProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type {
   OAuthClientInformationMixed,
   OAuthClientMetadata,
@@ -18,24 +25,54 @@ import type {
 } from '@modelcontextprotocol/sdk/shared/auth.js';
 
 const REDIRECT_URI = 'http://127.0.0.1:5555/callback';
+const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ID_JAG_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id-jag';
+const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
 
-/** The official suite's context shape for a client registered ahead of time. */
-interface PreRegisteredClient {
-  client_id: string;
-  client_secret?: string;
+type Context = Record<string, unknown>;
+
+function stringField(context: Context, name: string): string | undefined {
+  const value = context[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
-/** Keeps everything `auth()` hands over in memory; its browser is a fetch that does not follow redirects. */
+function requiredField(context: Context, name: string): string {
+  const value = stringField(context, name);
+  if (value === undefined) throw new Error(`MCP_CONFORMANCE_CONTEXT lacks ${name}`);
+  return value;
+}
+
+function parseContext(text: string | undefined): Context {
+  if (!text) return {};
+  const parsed: unknown = JSON.parse(text);
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Context) : {};
+}
+
+/** BASE64URL(SHA256(verifier)), the S256 code_challenge (RFC 7636 §4.2). */
+function s256(verifier: string): string {
+  return createHash('sha256').update(verifier).digest('base64url');
+}
+
+/**
+ * Keeps everything `auth()` hands over in memory (saved values unchanged, so the SDK's `issuer` stamps and rotated
+ * refresh tokens are kept as given); its browser is a fetch that does not follow redirects.
+ */
 class HeadlessOAuthProvider implements OAuthClientProvider {
   private information: OAuthClientInformationMixed | undefined;
   private savedTokens: OAuthTokens | undefined;
-  private verifier: string | undefined;
-  private sentState: string | undefined;
-  /** The code the AS redirected back with, once the user agent has been sent there. */
-  authorizationCode: string | undefined;
+  /** Each PKCE verifier by its S256 challenge: concurrent `auth()` runs may each start an authorization. */
+  private readonly verifiers = new Map<string, string>();
+  private readonly sentStates = new Set<string>();
+  private pending: { code: string; verifier: string } | undefined;
+  readonly clientMetadataUrl: string | undefined;
 
-  constructor(preRegistered: PreRegisteredClient | undefined) {
-    this.information = preRegistered;
+  constructor(context: Context) {
+    const clientId = stringField(context, 'client_id');
+    const clientSecret = stringField(context, 'client_secret');
+    if (clientId)
+      this.information = clientSecret ? { client_id: clientId, client_secret: clientSecret } : { client_id: clientId };
+    this.clientMetadataUrl = stringField(context, 'client_metadata_url');
   }
 
   get redirectUrl(): string {
@@ -53,8 +90,9 @@ class HeadlessOAuthProvider implements OAuthClientProvider {
   }
 
   state(): string {
-    this.sentState = randomBytes(16).toString('base64url');
-    return this.sentState;
+    const state = randomBytes(16).toString('base64url');
+    this.sentStates.add(state);
+    return state;
   }
 
   clientInformation(): OAuthClientInformationMixed | undefined {
@@ -73,58 +111,234 @@ class HeadlessOAuthProvider implements OAuthClientProvider {
     this.savedTokens = tokens;
   }
 
+  /** What `auth()` asks to forget after invalid_grant / invalid_client before it starts over. */
+  invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): void {
+    if (scope === 'all' || scope === 'tokens') this.savedTokens = undefined;
+    if (scope === 'all' || scope === 'client') this.information = undefined;
+    if (scope === 'all' || scope === 'verifier') this.verifiers.clear();
+  }
+
   saveCodeVerifier(verifier: string): void {
-    this.verifier = verifier;
+    this.verifiers.set(s256(verifier), verifier);
   }
 
   codeVerifier(): string {
-    if (!this.verifier) throw new Error('no PKCE code verifier was saved before the redirect');
-    return this.verifier;
+    if (!this.pending) throw new Error('no authorization code is waiting for its PKCE verifier');
+    return this.pending.verifier;
   }
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
+    const verifier = this.verifiers.get(authorizationUrl.searchParams.get('code_challenge') ?? '');
+    if (!verifier) throw new Error('no PKCE code verifier was saved for this authorization request');
     const response = await fetch(authorizationUrl, { redirect: 'manual' });
     const location = response.headers.get('location');
     if (!location) throw new Error(`the authorization endpoint answered ${response.status} without a redirect`);
-    this.authorizationCode = codeFromCallback(new URL(location, authorizationUrl), this.sentState);
+    this.pending = { code: codeFromCallback(new URL(location, authorizationUrl), this.sentStates), verifier };
+  }
+
+  /** The code of the last authorization response, until the SDK has redeemed it. */
+  get pendingAuthorizationCode(): string | undefined {
+    return this.pending?.code;
+  }
+
+  authorizationCompleted(): void {
+    this.pending = undefined;
   }
 }
 
-/** What the redirect URI's handler does: the state must be ours, then the code (or the error) is read. */
-function codeFromCallback(callback: URL, sentState: string | undefined): string {
+/** What the redirect URI's handler does: the state must be one we sent, then the code (or the error) is read. */
+function codeFromCallback(callback: URL, sentStates: ReadonlySet<string>): string {
   const error = callback.searchParams.get('error');
   if (error) throw new Error(`authorization refused: ${error} ${callback.searchParams.get('error_description') ?? ''}`);
-  if (callback.searchParams.get('state') !== sentState) throw new Error('the callback state is not the one sent');
+  if (!sentStates.has(callback.searchParams.get('state') ?? '')) throw new Error('the callback state is not one sent');
   const code = callback.searchParams.get('code');
   if (!code) throw new Error(`the callback carries no code: ${callback.href}`);
   return code;
 }
 
-function preRegisteredFromContext(context: string | undefined): PreRegisteredClient | undefined {
-  if (!context) return undefined;
-  const parsed: unknown = JSON.parse(context);
-  if (typeof parsed !== 'object' || parsed === null || !('client_id' in parsed)) return undefined;
-  const { client_id, client_secret } = parsed as { client_id: unknown; client_secret?: unknown };
-  if (typeof client_id !== 'string') return undefined;
-  return typeof client_secret === 'string' ? { client_id, client_secret } : { client_id };
-}
+/**
+ * Enterprise-managed authorization (ID-JAG): the SDK has no provider for it, but its non-interactive path runs any
+ * grant a provider prepares. Discovery hands over the AS issuer and the resource; the provider exchanges the SSO ID
+ * token at the IdP for an ID-JAG (RFC 8693) and the SDK presents it with the JWT bearer grant (RFC 7523 §2.1),
+ * authenticating the client with client_secret_basic as the AS metadata allows.
+ */
+class EnterpriseIdJagProvider implements OAuthClientProvider {
+  private savedTokens: OAuthTokens | undefined;
+  private discovery: OAuthDiscoveryState | undefined;
 
-async function connected(mcpUrl: URL, provider: HeadlessOAuthProvider): Promise<Client> {
-  const client = new Client({ name: 'mcp-sdk-v1-client', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider }));
-  return client;
-}
+  constructor(private readonly context: Context) {}
 
-/** Connect; on 401 the SDK runs `auth()` and "redirects"; finish with the code and connect again, as its docs say. */
-async function connectWithAuthorization(mcpUrl: URL, provider: HeadlessOAuthProvider): Promise<Client> {
-  try {
-    return await connected(mcpUrl, provider);
-  } catch (error) {
-    if (!(error instanceof UnauthorizedError) || !provider.authorizationCode) throw error;
+  get redirectUrl(): undefined {
+    return undefined;
   }
-  const transport = new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider });
-  await transport.finishAuth(provider.authorizationCode);
-  return connected(mcpUrl, provider);
+
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: 'MCP SDK v1 enterprise client',
+      redirect_uris: [],
+      grant_types: [JWT_BEARER_GRANT],
+      token_endpoint_auth_method: 'client_secret_basic',
+    };
+  }
+
+  clientInformation(): OAuthClientInformationMixed {
+    return {
+      client_id: requiredField(this.context, 'client_id'),
+      client_secret: requiredField(this.context, 'client_secret'),
+    };
+  }
+
+  tokens(): OAuthTokens | undefined {
+    return this.savedTokens;
+  }
+
+  saveTokens(tokens: OAuthTokens): void {
+    this.savedTokens = tokens;
+  }
+
+  saveDiscoveryState(state: OAuthDiscoveryState): void {
+    this.discovery = state;
+  }
+
+  async prepareTokenRequest(): Promise<URLSearchParams> {
+    return new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion: await this.idJag() });
+  }
+
+  private async idJag(): Promise<string> {
+    const audience = this.discovery?.authorizationServerMetadata?.issuer;
+    const resource = this.discovery?.resourceMetadata?.resource;
+    if (!audience || !resource) throw new Error('discovery named no authorization server issuer or resource');
+    const body = new URLSearchParams({
+      grant_type: TOKEN_EXCHANGE_GRANT,
+      requested_token_type: ID_JAG_TOKEN_TYPE,
+      subject_token: requiredField(this.context, 'idp_id_token'),
+      subject_token_type: ID_TOKEN_TYPE,
+      audience,
+      resource,
+    });
+    const response = await fetch(requiredField(this.context, 'idp_token_endpoint'), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...this.idpAuthentication(body) },
+      body,
+    });
+    const result = (await response.json()) as { access_token?: unknown; error?: unknown };
+    if (!response.ok || typeof result.access_token !== 'string') {
+      throw new Error(`the IdP refused the token exchange: ${String(result.error ?? response.status)}`);
+    }
+    return result.access_token;
+  }
+
+  /** The official context has no IdP secret (a public IdP client); ours adds one, sent with HTTP Basic when present. */
+  private idpAuthentication(body: URLSearchParams): Record<string, string> {
+    const clientId = requiredField(this.context, 'idp_client_id');
+    const secret = stringField(this.context, 'idp_client_secret');
+    if (!secret) {
+      body.set('client_id', clientId);
+      return {};
+    }
+    const credentials = `${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`;
+    return { Authorization: `Basic ${Buffer.from(credentials).toString('base64')}` };
+  }
+
+  redirectToAuthorization(): never {
+    throw new Error('enterprise-managed authorization has no user-agent redirect');
+  }
+
+  saveCodeVerifier(): void {}
+
+  codeVerifier(): never {
+    throw new Error('enterprise-managed authorization uses no PKCE');
+  }
+}
+
+/** The provider a real integration would configure for this scenario's context. */
+function providerFor(scenario: string, context: Context): OAuthClientProvider {
+  const privateKey = stringField(context, 'private_key_pem');
+  if (privateKey) {
+    return new PrivateKeyJwtProvider({
+      clientId: requiredField(context, 'client_id'),
+      privateKey,
+      algorithm: stringField(context, 'signing_algorithm') ?? 'ES256',
+    });
+  }
+  if (stringField(context, 'idp_id_token')) return new EnterpriseIdJagProvider(context);
+  const clientSecret = stringField(context, 'client_secret');
+  if (scenario.startsWith('auth/client-credentials') && clientSecret) {
+    return new ClientCredentialsProvider({ clientId: requiredField(context, 'client_id'), clientSecret });
+  }
+  return new HeadlessOAuthProvider(context);
+}
+
+/** MCP Streamable HTTP "Session Management": 404 to a request in a session means the session is gone. */
+function sessionEnded(error: unknown): boolean {
+  return error instanceof StreamableHTTPError && error.code === 404;
+}
+
+/**
+ * One MCP connection. When the SDK stops at the user-agent redirect (`UnauthorizedError`), the code is redeemed on
+ * the same transport with `finishAuth` (which knows the challenge's metadata URL and scope) and the step is retried,
+ * as the SDK's OAuth example does; a session the server ended is opened anew.
+ */
+class AuthorizedSession {
+  private client: Client | undefined;
+  private transport: StreamableHTTPClientTransport | undefined;
+
+  constructor(
+    private readonly mcpUrl: URL,
+    private readonly provider: OAuthClientProvider,
+  ) {}
+
+  async open(): Promise<void> {
+    await this.authorizing(() => this.connect());
+  }
+
+  async run<T>(operation: (client: Client) => Promise<T>): Promise<T> {
+    try {
+      return await this.authorizing(() => operation(this.connected()));
+    } catch (error) {
+      if (!sessionEnded(error)) throw error;
+      await this.close();
+      await this.open();
+      return this.authorizing(() => operation(this.connected()));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client?.close();
+    this.client = undefined;
+    this.transport = undefined;
+  }
+
+  private async connect(): Promise<void> {
+    await this.client?.close();
+    this.transport = new StreamableHTTPClientTransport(this.mcpUrl, { authProvider: this.provider });
+    this.client = new Client({ name: 'mcp-sdk-v1-client', version: '1.0.0' });
+    await this.client.connect(this.transport);
+  }
+
+  private connected(): Client {
+    if (!this.client) throw new Error('the MCP session is not open');
+    return this.client;
+  }
+
+  /** Runs `step`; after the SDK's redirect, redeems the code on the transport that got the challenge and runs it again. */
+  private async authorizing<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      const headless = this.provider instanceof HeadlessOAuthProvider ? this.provider : undefined;
+      const code = headless?.pendingAuthorizationCode;
+      if (!(error instanceof UnauthorizedError) || !headless || !code || !this.transport) throw error;
+      await this.transport.finishAuth(code);
+      headless.authorizationCompleted();
+      return step();
+    }
+  }
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof OAuthError) return `${error.errorCode}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
 }
 
 async function main(): Promise<void> {
@@ -134,13 +348,17 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '(none)';
-  const provider = new HeadlessOAuthProvider(preRegisteredFromContext(process.env.MCP_CONFORMANCE_CONTEXT));
-  const client = await connectWithAuthorization(new URL(target), provider);
+  const provider = providerFor(scenario, parseContext(process.env.MCP_CONFORMANCE_CONTEXT));
+  const session = new AuthorizedSession(new URL(target), provider);
+  await session.open();
   try {
-    const result = await client.callTool({ name: 'echo', arguments: { message: 'hello from the v1 SDK' } });
-    process.stdout.write(`[${scenario}] echo → ${JSON.stringify(result.content)}\n`);
+    const { tools } = await session.run((client) => client.listTools());
+    const result = await session.run((client) =>
+      client.callTool({ name: 'echo', arguments: { message: 'hello from the v1 SDK' } }),
+    );
+    process.stdout.write(`[${scenario}] ${tools.length} tools; echo → ${JSON.stringify(result.content)}\n`);
   } finally {
-    await client.close();
+    await session.close();
   }
 }
 
@@ -148,6 +366,6 @@ try {
   await main();
   process.exit(0);
 } catch (error) {
-  process.stderr.write(`failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`failed: ${describeFailure(error)}\n`);
   process.exit(1);
 }

@@ -69,8 +69,12 @@ async function findResourceMetadata(
   for (const url of resourceMetadataCandidates(journey, challenge)) {
     const response = await fetchMetadata(journey, url);
     if (response.status === 404) continue;
-    // RFC 9728 §3.3: `resource` must be the URL the client connected to, or the document is not used.
-    const metadata = await oauth.processResourceDiscoveryResponse(journey.mcpUrl, response);
+    // RFC 9728 §3.3: `resource` must be the URL the client connected to (or, at the root well-known URL, the origin
+    // the suffix was inserted into), or the document is not used.
+    const body = await response.text();
+    const rootDocument = originDocumentAtRoot(journey, url, body);
+    if (rootDocument) return rootDocument;
+    const metadata = await oauth.processResourceDiscoveryResponse(journey.mcpUrl, new Response(body, response));
     if (metadata.resource !== journey.mcpUrl.href) {
       throw new JourneyError(`PRM resource ${metadata.resource} is not the MCP URL ${journey.mcpUrl.href}`);
     }
@@ -81,6 +85,32 @@ async function findResourceMetadata(
   }
   journey.step('no protected resource metadata at either well-known URL: a 2025-03-26 server');
   return undefined;
+}
+
+/**
+ * The root well-known document when it names the MCP server's origin, the identifier its URL was derived from
+ * (RFC 9728 §3.1, §3.3); undefined for any other document (which must then name the MCP URL).
+ */
+function originDocumentAtRoot(
+  journey: ClientJourney,
+  metadataUrl: string,
+  body: string,
+): oauth.ResourceServer | undefined {
+  const { origin } = journey.mcpUrl;
+  if (metadataUrl !== `${origin}${PRM_SUFFIX}`) return undefined;
+  let document: unknown;
+  try {
+    document = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof document !== 'object' || document === null) return undefined;
+  const { resource, authorization_servers: servers } = document as Record<string, unknown>;
+  if (resource !== origin && resource !== `${origin}/`) return undefined;
+  if (!Array.isArray(servers) || !servers.every((server) => typeof server === 'string')) {
+    throw new JourneyError(`${metadataUrl} lists no authorization_servers`);
+  }
+  return document as oauth.ResourceServer;
 }
 
 function resourceMetadataCandidates(journey: ClientJourney, challenge: Challenge): string[] {

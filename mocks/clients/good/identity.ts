@@ -154,9 +154,34 @@ async function registrationAttempt(
     };
   }
   if (response.status === 201 || response.status === 200) {
-    return { client: await oauth.processDynamicClientRegistrationResponse(response) };
+    return {
+      client: await oauth.processDynamicClientRegistrationResponse(await withoutUnaskedSecret(journey, response)),
+    };
   }
   return { failure: { reason: await registrationError(response), temporary: response.status >= 500 } };
+}
+
+/**
+ * A public client asked for no secret. Some servers issue one anyway without the client_secret_expires_at that RFC 7591
+ * §3.2.1 requires with it; the client has no use for it, so it drops it (and says so) rather than refusing the whole
+ * registration.
+ */
+async function withoutUnaskedSecret(journey: ClientJourney, response: Response): Promise<Response> {
+  const text = await response.text();
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    return new Response(text, response);
+  }
+  if (typeof document !== 'object' || document === null || !('client_secret' in document)) {
+    return new Response(text, response);
+  }
+  const { client_secret: _unasked, ...rest } = document as Record<string, unknown>;
+  journey.step('the AS issued a client_secret the public client did not ask for: ignored');
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  return Response.json(rest, { status: response.status, headers });
 }
 
 /** RFC 7591 §3.2.2: `error` and `error_description` of a refused registration, or the status when there are none. */

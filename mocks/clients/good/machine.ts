@@ -92,14 +92,21 @@ async function clientCredentialsToken(
 }
 
 /**
+ * ID-JAG "Resource Authorization Server Metadata": the AS SHOULD list the grant profile; one that lists only the JWT bearer grant (or nothing at all) is
+ * still tried. Only metadata that names grant types without the JWT bearer grant rules it out.
+ */
+function acceptsIdJag(as: oauth.AuthorizationServer): boolean {
+  const profiles = as.authorization_grant_profiles_supported;
+  if (Array.isArray(profiles) && profiles.includes(ID_JAG_PROFILE)) return true;
+  return !as.grant_types_supported || as.grant_types_supported.includes(JWT_BEARER_GRANT);
+}
+
+/**
  * ID-JAG §4.3–4.4: exchange the SSO ID token at the IdP for an ID-JAG (audience = the AS issuer, resource = the MCP
  * server), then present the ID-JAG to the AS with the JWT bearer grant, authenticated as the client registered there.
  */
 async function enterpriseAccessToken(journey: ClientJourney, as: oauth.AuthorizationServer): Promise<string> {
-  const profiles = as.authorization_grant_profiles_supported;
-  if (!Array.isArray(profiles) || !profiles.includes(ID_JAG_PROFILE)) {
-    throw new JourneyError(`${as.issuer} does not list ${ID_JAG_PROFILE}; it takes no ID-JAGs`);
-  }
+  if (!acceptsIdJag(as)) throw new JourneyError(`${as.issuer} takes no JWT bearer grant, so no ID-JAG either`);
   const idToken = stringField(journey.context, 'idp_id_token');
   const assertion = journey.quirks.has('id-token-to-as') ? idToken : await exchangeForIdJag(journey, as, idToken);
   const client = { client_id: stringField(journey.context, 'client_id') };

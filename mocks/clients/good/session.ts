@@ -64,12 +64,9 @@ export async function runAuthorizedSession(journey: ClientJourney): Promise<Auth
   const authority = await authorizeAt(journey, discovery, initialScope(journey, challenge, discovery));
   const session: McpSession = { journey, authority, nextId: 1 };
   await initialize(session);
-  await call(session, 'tools/list', {});
-  const toolResult = await call(session, 'tools/call', {
-    name: 'echo',
-    arguments: { message: 'hello from the good client' },
-  });
-  journey.step('MCP initialize + tools/call echo succeeded');
+  const tool = toolToCall(await call(session, 'tools/list', {}));
+  const toolResult = await call(session, 'tools/call', tool);
+  journey.step(`MCP initialize + tools/call ${tool.name} succeeded`);
   return {
     accessToken: session.authority.tokens.access_token,
     clientId: session.authority.identity.client.client_id,
@@ -284,4 +281,18 @@ function parsedMessage(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** `echo` with a message when the server lists it, else the first tool it lists, without arguments. */
+function toolToCall(listed: unknown): { name: string; arguments: Record<string, unknown> } {
+  const tools = (listed as { tools?: unknown } | undefined)?.tools;
+  const names = Array.isArray(tools)
+    ? tools.flatMap((tool) =>
+        typeof (tool as { name?: unknown })?.name === 'string' ? [(tool as { name: string }).name] : [],
+      )
+    : [];
+  if (names.length === 0 || names.includes('echo')) {
+    return { name: 'echo', arguments: { message: 'hello from the good client' } };
+  }
+  return { name: names[0] as string, arguments: {} };
 }

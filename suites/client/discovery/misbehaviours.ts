@@ -23,7 +23,6 @@ export const DISCOVERY_MISBEHAVIOURS: readonly Misbehaviour[] = [
     oauthMetadataBackcompat,
     [
       'FAIL client.auth-2025-03-26-oauth-metadata-backcompat.completes',
-      'FAIL client.auth-2025-03-26-oauth-metadata-backcompat.dcr-before-authorize',
       'FAIL client.auth-2025-03-26-oauth-metadata-backcompat.legacy-as-metadata',
     ],
   ],
@@ -32,7 +31,6 @@ export const DISCOVERY_MISBEHAVIOURS: readonly Misbehaviour[] = [
     oauthEndpointFallback,
     [
       'FAIL client.auth-2025-03-26-oauth-endpoint-fallback.completes',
-      'FAIL client.auth-2025-03-26-oauth-endpoint-fallback.dcr-before-authorize',
       'FAIL client.auth-2025-03-26-oauth-endpoint-fallback.legacy-default-endpoints',
     ],
   ],
