@@ -65,6 +65,8 @@ class HeadlessOAuthProvider implements OAuthClientProvider {
   private readonly verifiers = new Map<string, string>();
   private readonly sentStates = new Set<string>();
   private pending: { code: string; verifier: string } | undefined;
+  /** The code `finishAuth` is redeeming, with its verifier: a concurrent redirect may replace `pending` meanwhile. */
+  private redeeming: { code: string; verifier: string } | undefined;
   readonly clientMetadataUrl: string | undefined;
 
   constructor(context: Context) {
@@ -123,8 +125,8 @@ class HeadlessOAuthProvider implements OAuthClientProvider {
   }
 
   codeVerifier(): string {
-    if (!this.pending) throw new Error('no authorization code is waiting for its PKCE verifier');
-    return this.pending.verifier;
+    if (!this.redeeming) throw new Error('no authorization code is being redeemed');
+    return this.redeeming.verifier;
   }
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
@@ -136,13 +138,11 @@ class HeadlessOAuthProvider implements OAuthClientProvider {
     this.pending = { code: codeFromCallback(new URL(location, authorizationUrl), this.sentStates), verifier };
   }
 
-  /** The code of the last authorization response, until the SDK has redeemed it. */
-  get pendingAuthorizationCode(): string | undefined {
-    return this.pending?.code;
-  }
-
-  authorizationCompleted(): void {
+  /** The code of the last authorization response, taken for redemption (a code is redeemed once). */
+  takeAuthorizationCode(): string | undefined {
+    this.redeeming = this.pending;
     this.pending = undefined;
+    return this.redeeming?.code;
   }
 }
 
@@ -327,10 +327,9 @@ class AuthorizedSession {
       return await step();
     } catch (error) {
       const headless = this.provider instanceof HeadlessOAuthProvider ? this.provider : undefined;
-      const code = headless?.pendingAuthorizationCode;
-      if (!(error instanceof UnauthorizedError) || !headless || !code || !this.transport) throw error;
+      const code = error instanceof UnauthorizedError ? headless?.takeAuthorizationCode() : undefined;
+      if (!code || !this.transport) throw error;
       await this.transport.finishAuth(code);
-      headless.authorizationCompleted();
       return step();
     }
   }

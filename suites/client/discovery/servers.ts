@@ -97,17 +97,39 @@ function proxiedAuthorizationServer(setup: ScenarioSetup): FetchHandler {
   if (!handler) throw new Error(`the reference system serves nothing at ${asOrigin}`);
   return async (request) => {
     const url = new URL(request.url);
-    const forwarded = new Request(`${asOrigin}${url.pathname}${url.search}`, {
-      method: request.method,
-      headers: request.headers,
-      ...(request.method === 'GET' || request.method === 'HEAD' ? {} : { body: await request.arrayBuffer() }),
-    });
+    const forwarded = await withDefaultResource(
+      new Request(`${asOrigin}${url.pathname}${url.search}`, {
+        method: request.method,
+        headers: request.headers,
+        ...(request.method === 'GET' || request.method === 'HEAD' ? {} : { body: await request.arrayBuffer() }),
+      }),
+      setup.mcpUrl,
+    );
     const response = await handler(forwarded);
     if (isAuthorizationServerMetadataPath(url.pathname)) {
       return rewrittenJson(response, (json) => JSON.parse(JSON.stringify(json).replaceAll(asOrigin, mcpOrigin)));
     }
     return withIssInRedirect(response, mcpOrigin);
   };
+}
+
+/**
+ * RFC 8707 became MCP-required in 2025-06-18: a 2025-03-26 AS serves one resource and takes an authorization or token
+ * request without `resource` as meant for it. The reference AS protects several, so the MCP URL is supplied when the
+ * client sent none (the recorder has already seen the request as sent; the resource checks still judge it).
+ */
+async function withDefaultResource(request: Request, resource: string): Promise<Request> {
+  const url = new URL(request.url);
+  if (request.method === 'GET' && url.searchParams.has('response_type') && !url.searchParams.has('resource')) {
+    url.searchParams.set('resource', resource);
+    return new Request(url, { method: 'GET', headers: request.headers });
+  }
+  const isForm = request.headers.get('content-type')?.startsWith('application/x-www-form-urlencoded') ?? false;
+  if (request.method !== 'POST' || !isForm) return request;
+  const form = new URLSearchParams(await request.clone().text());
+  if (!form.has('grant_type') || form.has('resource')) return request;
+  form.set('resource', resource);
+  return new Request(url, { method: 'POST', headers: request.headers, body: form.toString() });
 }
 
 /** The `iss` of an authorization response redirect set to `issuer`. */

@@ -51,14 +51,16 @@ const AUTHORIZING_CHECKS: readonly ClientCheck[] = [
   noTokenInQuery,
 ];
 
-/** A whole authorization-code journey: authorizing, redeeming the code, and using the token. */
-const JOURNEY_CHECKS: readonly ClientCheck[] = [
-  completesInTime,
+/** Authorizing, redeeming the code, and using the token. */
+const AUTHORIZED_CHECKS: readonly ClientCheck[] = [
   ...AUTHORIZING_CHECKS,
   pkceVerifierMatches,
   resourceInToken,
   bearerOnMcpRequests,
 ];
+
+/** A whole authorization-code journey, ending with exit 0. */
+const JOURNEY_CHECKS: readonly ClientCheck[] = [completesInTime, ...AUTHORIZED_CHECKS];
 
 export const basicCimd: ClientScenario = {
   name: 'auth/basic-cimd',
@@ -174,7 +176,8 @@ export const tokenNotForwardedScenario: ClientScenario = {
     'The MCP server answers the first authenticated tools/call with a 307 to a foreign origin (which serves the call ' +
     'as if relocated): the Authorization header must never reach that origin',
   servers: { adaptations: [redirectsToForeignOrigin] },
-  checks: [...JOURNEY_CHECKS, registersBeforeAuthorizing, tokenNotForwarded],
+  // Refusing to follow a redirect to another origin is as safe as following it without the token.
+  checks: [endsOrRefuses, ...AUTHORIZED_CHECKS, registersBeforeAuthorizing, tokenNotForwarded],
 };
 
 /** The identity group's scenarios, in run order. */

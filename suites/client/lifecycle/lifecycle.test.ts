@@ -6,7 +6,7 @@ import { itFailsTheMatchingChecks, itPassesWithTheGoodClient } from '../test-sup
 import { LIFECYCLE_MISBEHAVIOURS } from './misbehaviours.ts';
 import { LIFECYCLE_SCENARIOS } from './scenarios.ts';
 import { stepUpKeepsScopes } from './step-up.ts';
-import { recoversFromRejectedToken, refreshTokenUsedOnce } from './token-renewal.ts';
+import { dropsRejectedToken, recoversFromRejectedToken, refreshTokenUsedOnce } from './token-renewal.ts';
 
 const MCP_URL = 'http://127.0.0.1:8/mcp';
 const AS_ORIGIN = 'http://127.0.0.1:9';
@@ -145,9 +145,22 @@ describe('stepUpKeepsScopes', () => {
 describe('recoversFromRejectedToken', () => {
   const rejected = toolCall('a1', 401, 'Bearer error="invalid_token"');
 
-  it('flags the rejected token presented again', async () => {
-    const traffic = await trafficOf([codeRedemption, rejected, toolCall('a1', 401, 'Bearer error="invalid_token"')]);
-    expect(recoversFromRejectedToken.judge(traffic).message).toMatch(/presented the same token 1 more time/);
+  it('flags the rejected token presented again as a SHOULD, not as a failure to recover', async () => {
+    const traffic = await trafficOf([
+      codeRedemption,
+      rejected,
+      toolCall('a1', 401, 'Bearer error="invalid_token"'),
+      refresh('r1', { access_token: 'a2' }),
+      toolCall('a2'),
+    ]);
+    expect(dropsRejectedToken.judge(traffic).message).toMatch(/presented the same token 1 more time/);
+    expect(recoversFromRejectedToken.judge(traffic).outcome).toBe('observed');
+  });
+
+  it('fails a client looping on the rejected token', async () => {
+    const again = () => toolCall('a1', 401, 'Bearer error="invalid_token"');
+    const traffic = await trafficOf([codeRedemption, rejected, again(), again(), again()]);
+    expect(recoversFromRejectedToken.judge(traffic).message).toMatch(/looping on a dead token/);
   });
 
   it('observes a refresh followed by a served retry', async () => {

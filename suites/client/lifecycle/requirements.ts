@@ -22,4 +22,10 @@ export const LIFECYCLE_REQUIREMENTS: Record<string, AddedRequirement> = {
     text: 'On 401 invalid_token to a request carrying an access token, stop using that token, obtain a new one (refresh, else a new authorization) a bounded number of times, then retry',
     source: 'RFC 6750 §3.1; MCP authorization "Error Handling" and "Token Requirements"',
   },
+  'CL-TOKEN-REJECTED-DROP': {
+    keyword: 'SHOULD',
+    text: 'After 401 invalid_token, present that access token no more (requests in flight or queued meanwhile wait for the renewed token)',
+    source:
+      'RFC 6750 §3.1 (the token is invalid: presenting it again cannot succeed); MCP authorization "Error Handling"',
+  },
 };

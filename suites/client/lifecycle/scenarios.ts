@@ -18,6 +18,7 @@ import {
 } from './servers.ts';
 import { stepsUpOnInsufficientScope, stepUpBounded, stepUpKeepsScopes } from './step-up.ts';
 import {
+  dropsRejectedToken,
   recoversFromRejectedToken,
   refreshesOnExpiry,
   refreshTokenUsedOnce,
@@ -97,7 +98,13 @@ export const refreshOnExpiry: ClientScenario = {
       rejectsAccessTokens({ tokens: 1, servedRequests: 2, reason: 'the access token expired', refusesRefresh: false }),
     ],
   },
-  checks: [...COMPLETING_FLOW_CHECKS, recoversFromRejectedToken, refreshesOnExpiry, resourceInRefresh],
+  checks: [
+    ...COMPLETING_FLOW_CHECKS,
+    recoversFromRejectedToken,
+    dropsRejectedToken,
+    refreshesOnExpiry,
+    resourceInRefresh,
+  ],
 };
 
 export const refreshTokenRotation: ClientScenario = {
@@ -129,7 +136,7 @@ export const invalidTokenRecovery: ClientScenario = {
       }),
     ],
   },
-  checks: [...COMPLETING_FLOW_CHECKS, recoversFromRejectedToken],
+  checks: [...COMPLETING_FLOW_CHECKS, recoversFromRejectedToken, dropsRejectedToken],
 };
 
 /** The token lifecycle scenarios: scope selection, step-up, refresh tokens and recovery from rejected tokens. */

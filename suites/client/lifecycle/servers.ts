@@ -144,7 +144,12 @@ export function rejectsAccessTokens(rejection: TokenRejection): ServerAdaptation
           uses.set(token, used + 1);
           return handler(request);
         }
-        return challenge(setup, 401, { error: 'invalid_token', errorDescription: rejection.reason });
+        // MCP "Protected Resource Metadata Discovery Requirements": the challenge names the scope, as the reference RS's does.
+        return challenge(setup, 401, {
+          error: 'invalid_token',
+          errorDescription: rejection.reason,
+          scope: [setup.system.scopes.basic],
+        });
       },
     };
   };

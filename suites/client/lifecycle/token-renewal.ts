@@ -1,5 +1,11 @@
 import type { ClientRequest } from '../../../harness/client-mode/recorder.ts';
-import { type ClientCheck, notJudged, observed, violated } from '../../../harness/client-mode/scenario.ts';
+import {
+  type ClientCheck,
+  notJudged,
+  observed,
+  type ScenarioTraffic,
+  violated,
+} from '../../../harness/client-mode/scenario.ts';
 import { bearerToken, issuedAccessTokens, mcpRequests } from '../traffic.ts';
 import { issuedRefreshTokens, refreshRequests, refusedWithToken, tokenRequests } from './lifecycle-traffic.ts';
 
@@ -101,24 +107,59 @@ export const refreshTokenUsedOnce: ClientCheck = {
   },
 };
 
+/** Presentations of a rejected token after its 401 beyond which the client is looping, not merely racing. */
+const MAX_REJECTED_TOKEN_REPRESENTATIONS = 2;
+
+/** The first 401 invalid_token, and the later MCP requests that carried the same token again. */
+function rejectedTokenReuse(
+  traffic: ScenarioTraffic,
+): { rejection: ClientRequest; reused: ClientRequest[] } | undefined {
+  const rejection = refusedWithToken(traffic, 401, 'invalid_token')[0];
+  if (!rejection) return undefined;
+  const rejected = bearerToken(rejection);
+  const reused = mcpRequests(traffic).filter(
+    (request) => request.index > rejection.index && bearerToken(request) === rejected,
+  );
+  return { rejection, reused };
+}
+
+export const dropsRejectedToken: ClientCheck = {
+  id: 'client.drops-rejected-token',
+  title: 'After 401 invalid_token, the client does not present that token again',
+  requirements: ['CL-WWW-AUTH-PARSE', 'CL-TOKEN-REJECTED-DROP'],
+  level: 'SHOULD',
+  judge(traffic) {
+    const reuse = rejectedTokenReuse(traffic);
+    if (!reuse) return notJudged('the MCP server rejected no access token');
+    const { rejection, reused } = reuse;
+    return reused.length === 0
+      ? observed('the rejected token was never presented again', [rejection])
+      : violated(
+          `the MCP server answered 401 invalid_token, yet the client presented the same token ${reused.length} more ` +
+            'time(s); a rejected token is dead (RFC 6750 §3.1): hold requests until the new token is there (one ' +
+            'renewal shared by concurrent requests) instead of sending them with the old one',
+          [rejection, ...reused],
+        );
+  },
+};
+
 export const recoversFromRejectedToken: ClientCheck = {
   id: 'client.recovers-from-invalid-token',
-  title: 'After 401 invalid_token, the client stops using that token, gets a new one once and retries',
+  title: 'After 401 invalid_token, the client gets a new token a bounded number of times and retries',
   requirements: ['CL-WWW-AUTH-PARSE', 'CL-TOKEN-REJECTED'],
   level: 'MUST',
   judge(traffic) {
-    const rejection = refusedWithToken(traffic, 401, 'invalid_token')[0];
-    if (!rejection) return notJudged('the MCP server rejected no access token');
-    const rejected = bearerToken(rejection);
-    const later = mcpRequests(traffic).filter((request) => request.index > rejection.index);
-    const reused = later.filter((request) => bearerToken(request) === rejected);
-    if (reused.length > 0) {
+    const reuse = rejectedTokenReuse(traffic);
+    if (!reuse) return notJudged('the MCP server rejected no access token');
+    const { rejection, reused } = reuse;
+    if (reused.length > MAX_REJECTED_TOKEN_REPRESENTATIONS) {
       return violated(
         `the MCP server answered 401 invalid_token, yet the client presented the same token ${reused.length} more ` +
-          'time(s); a rejected token is dead (RFC 6750 §3.1): get a new one before retrying',
+          'times: it is looping on a dead token (RFC 6750 §3.1); get a new one before retrying',
         [rejection, ...reused],
       );
     }
+    const later = mcpRequests(traffic).filter((request) => request.index > rejection.index);
     const issued = issuedAccessTokens(traffic);
     const retry = later.find((request) => issued.includes(bearerToken(request) ?? '') && (request.status ?? 500) < 300);
     if (!retry) {
