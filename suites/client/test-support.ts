@@ -1,19 +1,16 @@
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { runClientConformance } from '../../harness/client-mode/run.ts';
 import type { ClientScenario } from '../../harness/client-mode/scenario.ts';
 import type { CheckResult } from '../../harness/results.ts';
 import type { Flaw } from '../../mocks/clients/misbehaving/flaws.ts';
+import { bundledClientCommand } from '../../test/support/client-bundles.ts';
 import type { Misbehaviour } from './misbehaviours.ts';
 
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
-const BIN = (name: string) => fileURLToPath(new URL(`../../mocks/clients/bin/${name}.ts`, import.meta.url));
-
-/** The good mock client as a command line. */
-export const GOOD_CLIENT = `${TSX} ${BIN('good-client')}`;
+/** The good mock client as a command line (its bundle, built by the tests' global setup). */
+export const GOOD_CLIENT = bundledClientCommand('good-client');
 
 /** The good client with one planted flaw, as a command line. */
-export const misbehaving = (flaw: Flaw) => `${TSX} ${BIN('misbehaving-client')} ${flaw}`;
+export const misbehaving = (flaw: Flaw) => `${bundledClientCommand('misbehaving-client')} ${flaw}`;
 
 /** `<STATUS> <check id>` of every verdict that is not a PASS. */
 export const notPassing = (checks: CheckResult[]) =>
