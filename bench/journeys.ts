@@ -3,6 +3,7 @@ import { CHROMIUM_ARGS, findChromium } from '../harness/login/chromium.ts';
 import { type ServedReferenceSystem, serveReferenceSystem } from '../reference-server/serve.ts';
 import { REFERENCE_REDIRECT_URI, REFERENCE_SCOPES } from '../reference-server/system.ts';
 import { JOURNEYS, runJourney } from '../reference-server/walkthrough/journeys.ts';
+import type { Benchmark } from './benchmark.ts';
 import { median } from './stats.ts';
 
 /** Browser journeys through the served reference system's real pages, timed after the browser is up. */
@@ -20,7 +21,7 @@ function newPerson(served: ServedReferenceSystem, round: number): { email: strin
   return person;
 }
 
-export async function benchJourneys(write: (line: string) => void): Promise<void> {
+async function benchJourneys(write: (line: string) => void): Promise<void> {
   const executablePath = findChromium();
   if (!executablePath) {
     write('browser journeys: skipped (no Chromium; apt-get install chromium)\n');
@@ -63,3 +64,12 @@ export async function benchJourneys(write: (line: string) => void): Promise<void
     await served.close();
   }
 }
+
+export const journeysBenchmark: Benchmark = {
+  name: 'journeys',
+  title: 'browser journeys through the served reference system (Chromium; no target set)',
+  async run(options) {
+    await benchJourneys(options.write);
+    return [];
+  },
+};

@@ -1,41 +1,99 @@
-import { runConformance } from '../harness/run.ts';
-import { benchJourneys } from './journeys.ts';
-import { median } from './stats.ts';
+import { availableParallelism, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { agentsBenchmark } from './agents.ts';
+import { bearerBenchmark } from './bearer.ts';
+import { type Benchmark, type BenchOptions, TARGET_HEADERS, type TargetOutcome, targetTable } from './benchmark.ts';
+import { conformanceBenchmark } from './conformance.ts';
+import { journeysBenchmark } from './journeys.ts';
+import { formatTable } from './table.ts';
+import { tokensBenchmark } from './tokens.ts';
 
-/** Full in-memory conformance against the embedded reference system: one warm-up run, then timed runs. */
-const TIMED_RUNS = 5;
+/**
+ * The benchmark set: `npm run bench` runs all of them; `npm run bench -- --only tokens,bearer` some.
+ * Each prints its table and its figures against the issue's targets; a summary of every target ends the run.
+ */
 
-interface Sample {
-  checks: number;
-  wallMs: number;
+const BENCHMARKS: Benchmark[] = [
+  conformanceBenchmark,
+  tokensBenchmark,
+  bearerBenchmark,
+  agentsBenchmark,
+  journeysBenchmark,
+];
+
+const USAGE = `usage: npm run bench -- [--only NAME[,NAME…]] [--duration SECONDS] [--in-flight N] [--runs N]
+                        [--agents N] [--agent-concurrency N] [--list]
+benchmarks: ${BENCHMARKS.map((benchmark) => benchmark.name).join(', ')}
+`;
+
+function positiveNumber(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number (got "${text}")`);
+  return value;
 }
 
-async function measure(): Promise<Sample> {
-  const started = performance.now();
-  const result = await runConformance({});
-  return { checks: result.checks.length, wallMs: performance.now() - started };
+function parseOptions(): { selected: Benchmark[]; options: BenchOptions; list: boolean } {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string', multiple: true },
+      duration: { type: 'string' },
+      'in-flight': { type: 'string' },
+      runs: { type: 'string' },
+      agents: { type: 'string' },
+      'agent-concurrency': { type: 'string' },
+      list: { type: 'boolean' },
+    },
+  });
+  const names = (values.only ?? []).flatMap((value) => value.split(',')).filter(Boolean);
+  const unknown = names.filter((name) => !BENCHMARKS.some((benchmark) => benchmark.name === name));
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}`);
+  return {
+    selected: names.length === 0 ? BENCHMARKS : BENCHMARKS.filter((benchmark) => names.includes(benchmark.name)),
+    list: values.list ?? false,
+    options: {
+      durationMs: positiveNumber(values.duration, 5, 'duration') * 1000,
+      inFlight: Math.round(positiveNumber(values['in-flight'], 16, 'in-flight')),
+      conformanceRuns: Math.round(positiveNumber(values.runs, 5, 'runs')),
+      agents: Math.round(positiveNumber(values.agents, 10_000, 'agents')),
+      agentConcurrency: Math.round(positiveNumber(values['agent-concurrency'], 32, 'agent-concurrency')),
+      write: (text) => process.stdout.write(text),
+    },
+  };
 }
 
-const warmUp = await measure();
-process.stdout.write(`warm-up: ${warmUp.checks} checks in ${warmUp.wallMs.toFixed(0)} ms\n\n`);
-
-const samples: Sample[] = [];
-process.stdout.write('run  checks  wall ms  checks/s\n');
-for (let run = 1; run <= TIMED_RUNS; run++) {
-  const sample = await measure();
-  samples.push(sample);
-  const rate = sample.checks / (sample.wallMs / 1000);
-  process.stdout.write(
-    `${String(run).padStart(3)}  ${String(sample.checks).padStart(6)}  ${sample.wallMs.toFixed(0).padStart(7)}  ${rate.toFixed(0).padStart(8)}\n`,
-  );
+/** Other work on the machine skews every figure: each report names the load it was measured under. */
+function machineLine(): string {
+  const [one = 0, five = 0] = loadavg();
+  return `node ${process.version}, ${availableParallelism()} cores, load average ${one.toFixed(2)} (1 min) ${five.toFixed(2)} (5 min)\n`;
 }
 
-const wallTimes = samples.map((sample) => sample.wallMs);
-const medianMs = median(wallTimes);
-const checks = samples[0]?.checks ?? 0;
-process.stdout.write(
-  `\nchecks per run: ${checks}\nwall time: min ${Math.min(...wallTimes).toFixed(0)} ms, median ${medianMs.toFixed(0)} ms\n` +
-    `throughput (median): ${(checks / (medianMs / 1000)).toFixed(0)} checks/s\n`,
-);
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions();
+  } catch (error) {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+  const { selected, options, list } = parsed;
+  if (list) {
+    for (const benchmark of BENCHMARKS) process.stdout.write(`${benchmark.name.padEnd(12)} ${benchmark.title}\n`);
+    return;
+  }
+  options.write(machineLine());
+  const outcomes: TargetOutcome[] = [];
+  for (const benchmark of selected) {
+    options.write(`\n== ${benchmark.name}: ${benchmark.title}\n`);
+    const measured = await benchmark.run(options);
+    if (measured.length > 0) options.write(formatTable(TARGET_HEADERS, targetTable(measured)));
+    outcomes.push(...measured);
+  }
+  if (outcomes.length > 0) {
+    options.write(`\n== targets (ratio ≥ 1.00 = reached)\n${formatTable(TARGET_HEADERS, targetTable(outcomes))}`);
+  }
+  options.write(`\n${machineLine()}`);
+}
 
-await benchJourneys((line) => process.stdout.write(line));
+await main();
+process.exit(0);

@@ -7,6 +7,7 @@ import {
   type JSONWebKeySet,
   type JWK,
   type JWTPayload,
+  type JWTVerifyGetKey,
   jwtVerify,
   SignJWT,
 } from 'jose';
@@ -51,6 +52,12 @@ async function generateSigningKey(): Promise<KeyPair> {
 export async function createSigningKeys(): Promise<SigningKeys> {
   const keys: KeyPair[] = [await generateSigningKey()];
   const current = (): KeyPair => keys[0]!;
+  // The published keys as a verifier, built once per key set change: jose imports each key once, on first use.
+  let verifier: JWTVerifyGetKey | undefined;
+  const publishedKeys = (): JWTVerifyGetKey => {
+    verifier ??= createLocalJWKSet({ keys: keys.map((key) => key.publicJwk) });
+    return verifier;
+  };
   return {
     alg: SIGNING_ALG,
     get kid() {
@@ -64,8 +71,7 @@ export async function createSigningKeys(): Promise<SigningKeys> {
     },
     async verify(token, { issuer, now }) {
       try {
-        const keySet = createLocalJWKSet({ keys: keys.map((key) => key.publicJwk) });
-        const { payload } = await jwtVerify(token, keySet, {
+        const { payload } = await jwtVerify(token, publishedKeys(), {
           issuer,
           algorithms: [SIGNING_ALG],
           currentDate: now,
@@ -77,11 +83,15 @@ export async function createSigningKeys(): Promise<SigningKeys> {
     },
     async rotate() {
       keys.unshift(await generateSigningKey());
+      verifier = undefined;
       return current().kid;
     },
     retire(kid) {
       const index = keys.findIndex((key) => key.kid === kid);
-      if (index > 0) keys.splice(index, 1);
+      if (index > 0) {
+        keys.splice(index, 1);
+        verifier = undefined;
+      }
     },
   };
 }

@@ -34,8 +34,7 @@ export async function handleToken(ctx: IssuerContext, request: Request): Promise
     const grantType = singleParam(form, 'grant_type');
     if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
     const response = await runGrant(ctx, grantType, authenticated, form);
-    await recordIssuance(ctx, grantType, response);
-    return response;
+    return await recordIssuance(ctx, grantType, response);
   } catch (thrown) {
     const error = asOAuthError(thrown);
     return ctx.defects.has('token-errors-not-json') ? plainTextErrorResponse(error, 200) : errorResponse(error);
@@ -60,15 +59,24 @@ async function runGrant(
 
 /**
  * Seed 004 (audit log): every access token issued here is recorded by its `jti`, grant type, client, user and scope;
- * the token itself never is (RFC 9700 §4.13: logs are no place for bearer credentials).
+ * the token itself never is (RFC 9700 §4.13: logs are no place for bearer credentials). The answer's body is read once
+ * and the answer rebuilt from it, unchanged.
  */
-async function recordIssuance(ctx: IssuerContext, grantType: string, response: Response): Promise<void> {
-  if (response.status !== 200) return;
-  const body = (await response
-    .clone()
-    .json()
-    .catch(() => ({}))) as { access_token?: unknown; refresh_token?: unknown };
-  if (typeof body.access_token !== 'string') return;
+async function recordIssuance(ctx: IssuerContext, grantType: string, response: Response): Promise<Response> {
+  if (response.status !== 200) return response;
+  const text = await response.text();
+  await recordIssuedBody(ctx, grantType, text);
+  return new Response(text, response);
+}
+
+async function recordIssuedBody(ctx: IssuerContext, grantType: string, text: string): Promise<void> {
+  let body: { access_token?: unknown; refresh_token?: unknown };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    return;
+  }
+  if (typeof body?.access_token !== 'string') return;
   const record = await issuedTokenRecord(ctx, body.access_token);
   if (!record) return;
   const onBehalf = record.sub === record.clientId ? 'itself' : record.sub;
@@ -88,16 +96,18 @@ async function recordIssuance(ctx: IssuerContext, grantType: string, response: R
   });
 }
 
-/** The record of a token this response just issued (a JWT planted with a defect may not verify: its `jti` is read). */
+/**
+ * The record of a token this response just issued: this server signed it a moment ago, so a JWT's `jti` is read
+ * without verifying the signature again (a JWT planted with a defect may not even verify); opaque tokens by digest.
+ */
 async function issuedTokenRecord(ctx: IssuerContext, token: string): Promise<AccessTokenRecord | undefined> {
-  const verified = await findTokenRecord(ctx, token, { includeExpired: true });
-  if (verified) return verified;
+  let jti: unknown;
   try {
-    const { jti } = decodeJwt(token);
-    return typeof jti === 'string' ? await ctx.store.tokens.get(jti) : undefined;
+    jti = decodeJwt(token).jti;
   } catch {
-    return undefined;
+    return findTokenRecord(ctx, token, { includeExpired: true });
   }
+  return typeof jti === 'string' ? await ctx.store.tokens.get(jti) : undefined;
 }
 
 function invalidGrant(description: string): OAuthError {
