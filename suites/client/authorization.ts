@@ -87,6 +87,85 @@ export const pkceVerifierMatches: ClientCheck = {
     }),
 };
 
+/** RFC 7636 §4.1: 43–128 characters of the unreserved set. */
+const VERIFIER_SHAPE = /^[A-Za-z0-9\-._~]{43,128}$/;
+
+/** Bits of entropy the verifier's own character frequencies suggest (Shannon estimate times length). */
+function estimatedEntropyBits(text: string): number {
+  const counts = new Map<string, number>();
+  for (const character of text) counts.set(character, (counts.get(character) ?? 0) + 1);
+  let bitsPerCharacter = 0;
+  for (const count of counts.values()) {
+    const share = count / text.length;
+    bitsPerCharacter -= share * Math.log2(share);
+  }
+  return bitsPerCharacter * text.length;
+}
+
+/** RFC 7636 §7.1: 256 bits are recommended; a random 43-character base64url verifier estimates well above this. */
+const MINIMUM_ESTIMATED_ENTROPY_BITS = 128;
+
+/** Judges the verifiers of every code redemption. */
+function onVerifiers(
+  traffic: ScenarioTraffic,
+  judge: (verifiers: { request: ClientRequest; verifier: string }[]) => ClientVerdict,
+): ClientVerdict {
+  const verifiers = codeTokenRequests(traffic).flatMap((request) => {
+    const verifier = request.form?.get('code_verifier');
+    return verifier ? [{ request, verifier }] : [];
+  });
+  return verifiers.length > 0 ? judge(verifiers) : notJudged('no token request carried a code_verifier');
+}
+
+export const pkceVerifierShape: ClientCheck = {
+  id: 'client.pkce-verifier-shape',
+  title: 'The code_verifier is 43–128 characters from the unreserved set [A-Za-z0-9-._~]',
+  requirements: ['R7636-VERIFIER-SHAPE', 'CL-PKCE'],
+  level: 'MUST',
+  judge: (traffic) =>
+    onVerifiers(traffic, (verifiers) => {
+      const malformed = verifiers.filter(({ verifier }) => !VERIFIER_SHAPE.test(verifier));
+      return malformed.length > 0
+        ? violated(
+            `code_verifier of ${malformed.map(({ verifier }) => verifier.length).join(', ')} characters outside ` +
+              'RFC 7636 §4.1 (43–128 characters of A–Z a–z 0–9 - . _ ~); an AS must refuse it',
+            malformed.map(({ request }) => request),
+          )
+        : observed(
+            `${verifiers.length} code_verifier(s) of the right length and characters`,
+            verifiers.map(({ request }) => request),
+          );
+    }),
+};
+
+export const pkceVerifierEntropy: ClientCheck = {
+  id: 'client.pkce-verifier-entropy',
+  title: 'The code_verifier looks random (a high-entropy string, not a constant or a pattern)',
+  requirements: ['R7636-VERIFIER-SHAPE'],
+  level: 'SHOULD',
+  judge: (traffic) =>
+    onVerifiers(traffic, (verifiers) => {
+      const weak = verifiers.filter(({ verifier }) => estimatedEntropyBits(verifier) < MINIMUM_ESTIMATED_ENTROPY_BITS);
+      const repeated = verifiers.filter(
+        ({ verifier }, index) => verifiers.findIndex((other) => other.verifier === verifier) < index,
+      );
+      if (weak.length > 0 || repeated.length > 0) {
+        const estimate = Math.round(estimatedEntropyBits((weak[0] ?? repeated[0])?.verifier ?? ''));
+        return violated(
+          (weak.length > 0 ? `a code_verifier whose characters carry about ${estimate} bits of entropy` : '') +
+            (weak.length > 0 && repeated.length > 0 ? ', and ' : '') +
+            (repeated.length > 0 ? 'the same code_verifier in two authorizations' : '') +
+            '; a guessable verifier defeats PKCE: use 32 random octets, base64url-encoded (RFC 7636 §4.1, §7.1)',
+          [...weak, ...repeated].map(({ request }) => request),
+        );
+      }
+      return observed(
+        `${verifiers.length} code_verifier(s), each distinct and of high estimated entropy`,
+        verifiers.map(({ request }) => request),
+      );
+    }),
+};
+
 export const stateSent: ClientCheck = {
   id: 'client.state-sent',
   title: 'The authorization request carries an unguessable state',

@@ -81,6 +81,17 @@ export const BASE_MISBEHAVIOURS: readonly Misbehaviour[] = [
   ],
   ['skips-as-metadata', basicDcr, ['FAIL client.auth-basic-dcr.completes', 'FAIL client.auth-basic-dcr.as-metadata']],
   ['ignores-challenge-pointer', basicDcr, ['FAIL client.auth-basic-dcr.prm-from-challenge']],
+  ['plain-pkce', basicDcr, ['FAIL client.auth-basic-dcr.completes', 'FAIL client.auth-basic-dcr.pkce-s256']],
+  ['predictable-verifier', basicDcr, ['WARN client.auth-basic-dcr.pkce-verifier-entropy']],
+  [
+    'short-verifier',
+    basicDcr,
+    [
+      'FAIL client.auth-basic-dcr.completes',
+      'FAIL client.auth-basic-dcr.pkce-verifier-shape',
+      'WARN client.auth-basic-dcr.pkce-verifier-entropy',
+    ],
+  ],
 ];
 
 /** Every group's misbehaving clients: the coverage test demands one failing each check. */

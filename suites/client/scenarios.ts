@@ -7,7 +7,9 @@ import type {
 import {
   pkceChallengeSent,
   pkceS256,
+  pkceVerifierEntropy,
   pkceVerifierMatches,
+  pkceVerifierShape,
   resourceInAuthorization,
   resourceInToken,
   stateSent,
@@ -28,6 +30,8 @@ export const AUTHORIZATION_CODE_CHECKS: readonly ClientCheck[] = [
   pkceChallengeSent,
   pkceS256,
   pkceVerifierMatches,
+  pkceVerifierShape,
+  pkceVerifierEntropy,
   stateSent,
   resourceInAuthorization,
   resourceInToken,

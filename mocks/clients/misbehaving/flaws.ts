@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { Fetch } from '../../../harness/network/types.ts';
 import { DISCOVERY_FLAWS } from './discovery.ts';
 import { deleteParameters, PRM_PATH_PREFIX, rewriteRequests, rewriteResponses, transformRequests } from './flaw-kit.ts';
@@ -80,9 +81,18 @@ export const FLAWS = {
   /** Redeems the code with another code_verifier than the one its challenge came from (RFC 7636 §4.5). */
   'wrong-verifier': rewriteRequests({
     token: (form) => {
-      if (form.has('code_verifier')) form.set('code_verifier', 'v'.repeat(64));
+      if (form.has('code_verifier')) form.set('code_verifier', randomBytes(32).toString('base64url'));
     },
   }),
+  /** Uses code_challenge_method=plain, the verifier itself as the challenge (OAuth 2.1 §4.1.1: S256 when it can). */
+  'plain-pkce': (fetch) => {
+    const verifier = randomBytes(32).toString('base64url');
+    return substitutedVerifier(verifier, { code_challenge: verifier, code_challenge_method: 'plain' })(fetch);
+  },
+  /** A constant, patterned code_verifier of valid length (RFC 7636 §7.1: high entropy). */
+  'predictable-verifier': substitutedVerifier('abcd'.repeat(11)),
+  /** A 20-character code_verifier (RFC 7636 §4.1: at least 43). */
+  'short-verifier': substitutedVerifier(randomBytes(15).toString('base64url')),
   /** Leaves `resource` out of the authorization request (RFC 8707 §2.1, MCP "Resource Parameter"). */
   'drops-resource-in-authorization': rewriteRequests({
     authorization: (url) => deleteParameters(url.searchParams, ['resource']),
@@ -118,6 +128,24 @@ export const FLAWS = {
   ...DISCOVERY_FLAWS,
   ...MACHINE_FLAWS,
 } satisfies Record<string, FlawDefinition>;
+
+/** The client's own PKCE pair replaced by `verifier` (its S256 challenge, or the parameters given). */
+function substitutedVerifier(
+  verifier: string,
+  challenge: Record<string, string> = {
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  },
+): (fetch: Fetch) => Fetch {
+  return rewriteRequests({
+    authorization: (url) => {
+      for (const [name, value] of Object.entries(challenge)) url.searchParams.set(name, value);
+    },
+    token: (form) => {
+      if (form.has('code_verifier')) form.set('code_verifier', verifier);
+    },
+  });
+}
 
 export type Flaw = keyof typeof FLAWS;
 
