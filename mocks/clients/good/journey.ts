@@ -15,6 +15,11 @@ export interface ClientJourney {
   /** MCP_CONFORMANCE_CONTEXT as parsed JSON (an empty object when there is none or it is not an object). */
   context: Record<string, unknown>;
   step(text: string): void;
+  /**
+   * The protected resource metadata's `resource`, once discovered: the canonical URI the `resource` parameters carry
+   * (MCP "Canonical Server URI" aligns it with RFC 9728). Until then, and without metadata, the MCP URL.
+   */
+  resourceIndicator?: string;
   /** Deviations a misbehaving client switches on by name (mocks/clients/misbehaving); the good client has none. */
   quirks: ReadonlySet<string>;
 }
@@ -23,4 +28,9 @@ export interface ClientJourney {
 export interface Challenge {
   resourceMetadataUrl?: string;
   scope?: string;
+}
+
+/** RFC 8707 `resource` for this journey's token requests. */
+export function resourceIndicatorOf(journey: ClientJourney): string {
+  return journey.resourceIndicator ?? journey.mcpUrl.href;
 }

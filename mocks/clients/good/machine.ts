@@ -10,6 +10,7 @@ import * as oauth from 'oauth4webapi';
 import { JourneyError } from '../client-kit.ts';
 import { type AuthorizationDiscovery, discoverAuthorization, probeUnauthenticated } from './discovery.ts';
 import type { ClientJourney } from './journey.ts';
+import { resourceIndicatorOf } from './journey.ts';
 import type { AuthorizedSession } from './session.ts';
 
 const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -84,7 +85,7 @@ async function clientCredentialsToken(
   authentication: oauth.ClientAuth,
 ): Promise<string> {
   const client = { client_id: clientId };
-  const parameters = { resource: journey.mcpUrl.href, ...(journey.scope ? { scope: journey.scope } : {}) };
+  const parameters = { resource: resourceIndicatorOf(journey), ...(journey.scope ? { scope: journey.scope } : {}) };
   const response = await oauth.clientCredentialsGrantRequest(as, client, authentication, parameters, journey.http);
   const tokens = await oauth.processClientCredentialsResponse(as, client, response);
   journey.step(`client_credentials as ${clientId} → access token`);
@@ -111,7 +112,7 @@ async function enterpriseAccessToken(journey: ClientJourney, as: oauth.Authoriza
   const assertion = journey.quirks.has('id-token-to-as') ? idToken : await exchangeForIdJag(journey, as, idToken);
   const client = { client_id: stringField(journey.context, 'client_id') };
   const authentication = oauth.ClientSecretBasic(stringField(journey.context, 'client_secret'));
-  const parameters = { assertion, resource: journey.mcpUrl.href };
+  const parameters = { assertion, resource: resourceIndicatorOf(journey) };
   const response = await oauth.genericTokenEndpointRequest(
     as,
     client,
@@ -140,7 +141,7 @@ async function exchangeForIdJag(journey: ClientJourney, as: oauth.AuthorizationS
     subject_token: idToken,
     subject_token_type: ID_TOKEN_TYPE,
     audience: as.issuer,
-    resource: journey.mcpUrl.href,
+    resource: resourceIndicatorOf(journey),
   };
   const response = await oauth.genericTokenEndpointRequest(
     idp,
