@@ -27,7 +27,7 @@ const BASE_SCENARIOS = [
  * Checks shown to fail elsewhere: by the client that ignores its context (below), in token-auth.test.ts, and in
  * lifecycle/lifecycle.test.ts (a rejected token sent again while the renewal is under way).
  */
-const FAILED_ELSEWHERE = ['client.uses-pre-registered-client', 'client.token-auth-post', 'client.drops-rejected-token'];
+const FAILED_ELSEWHERE = ['client.uses-pre-registered-client', 'client.token-auth-post'];
 
 describe('client conformance with the mock clients', () => {
   it('has a misbehaving client (or a named test) that fails every check', () => {

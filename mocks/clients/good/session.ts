@@ -152,6 +152,7 @@ async function authorizedPost(session: McpSession, message: Record<string, unkno
   const unbounded = journey.quirks.has('no-retry-limit');
   let recoveries = 0;
   let stepUps = 0;
+  let retriedRejectedToken = false;
   for (;;) {
     const response = await post(session, message);
     if (response.status !== 401 && response.status !== 403) return response;
@@ -159,6 +160,10 @@ async function authorizedPost(session: McpSession, message: Record<string, unkno
     await response.arrayBuffer();
     const operation = String(message.method);
     if (response.status === 401) {
+      if (journey.quirks.has('retries-rejected-token') && !retriedRejectedToken) {
+        retriedRejectedToken = true;
+        continue;
+      }
       if (journey.quirks.has('no-token-recovery') || (!unbounded && recoveries >= MAX_RECOVERIES_PER_REQUEST)) {
         throw new JourneyError(`${operation}: the MCP server rejected the access token (401) again; giving up`);
       }

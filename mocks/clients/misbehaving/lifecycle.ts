@@ -58,4 +58,6 @@ export const LIFECYCLE_FLAWS = {
   }),
   /** Exits on 401 invalid_token instead of getting a new token. */
   'gives-up-on-invalid-token': { quirk: 'no-token-recovery' },
+  /** Sends the rejected access token once more before replacing it (RFC 6750 §3.1: an invalid token is dead). */
+  'retries-rejected-token': { quirk: 'retries-rejected-token' },
 } satisfies Record<string, FlawDefinition>;

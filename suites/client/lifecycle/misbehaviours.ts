@@ -47,4 +47,5 @@ export const LIFECYCLE_MISBEHAVIOURS: readonly Misbehaviour[] = [
       'FAIL client.auth-invalid-token-recovery.recovers-from-invalid-token',
     ],
   ],
+  ['retries-rejected-token', invalidTokenRecovery, ['WARN client.auth-invalid-token-recovery.drops-rejected-token']],
 ];
