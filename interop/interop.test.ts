@@ -75,21 +75,19 @@ describe('judging a broken example in our report', () => {
 });
 
 describe('diagnoses', () => {
-  it('recognises the registration response without client_secret_expires_at', () => {
-    const found = diagnose(OFFICIAL_SUITE_SYMPTOMS, 'auth/metadata-default', 'failed: "client_secret_expires_at" ...');
-    expect(found?.name).toBe('registration-without-expiry');
+  it('recognises the Basic credentials the official mock does not form-decode', () => {
+    const found = diagnose(OFFICIAL_SUITE_SYMPTOMS, 'auth/pre-registration', "got 'pre%2Dregistered%2Dclient'");
+    expect(found?.name).toBe('basic-auth-form-encoding');
   });
 
   it('keeps a scenario-bound symptom to its scenarios', () => {
     expect(diagnose(OFFICIAL_SUITE_SYMPTOMS, 'auth/other', 'anything')).toBeUndefined();
-    expect(diagnose(OFFICIAL_SUITE_SYMPTOMS, 'auth/2025-03-26-oauth-endpoint-fallback', 'x')?.name).toBe(
-      'endpoint-fallback-2025-03-26',
-    );
+    expect(diagnose(OFFICIAL_SUITE_SYMPTOMS, 'auth/dpop', 'x')?.name).toBe('dpop-not-implemented');
   });
 
-  it('recognises the placeholder CIMD client_id in our evidence', () => {
-    const url = 'http://127.0.0.1:1/authorize?client_id=https%3A%2F%2Fconformance-test.local%2Fclient-metadata.json';
-    expect(diagnose(OUR_SUITE_SYMPTOMS, 'auth/basic-dcr', url)?.name).toBe('placeholder-cimd-url');
+  it('recognises an official client that sends no state', () => {
+    const message = 'no state parameter; the client cannot tell its own authorization responses from forged ones';
+    expect(diagnose(OUR_SUITE_SYMPTOMS, 'auth/basic-dcr', message)?.name).toBe('no-state');
   });
 });
 

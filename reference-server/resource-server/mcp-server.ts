@@ -76,6 +76,11 @@ function buildServer(options: McpToolOptions, state: ToolState): McpServer {
       return { content: [{ type: 'text', text: `reset: ${cleared} echo call(s) cleared` }] };
     },
   );
+  server.registerTool(
+    'test-tool',
+    { description: 'Answers "test": the tool that clients written for the official MCP conformance suite call.' },
+    async () => ({ content: [{ type: 'text', text: 'test' }] }),
+  );
   const { downstream } = options;
   if (downstream) {
     server.registerTool(

@@ -35,6 +35,9 @@ export const fetchesAuthorizationServerMetadata: ClientCheck = {
   requirements: ['CL-AS-META-BOTH', 'CL-AS-META-ORDER-ROOT'],
   level: 'MUST',
   judge(traffic) {
+    if (!traffic.requests.some((request) => request.server === 'as')) {
+      return notJudged('the client made no request to the authorization server');
+    }
     const metadata = traffic.requests.find(
       (request) => request.server === 'as' && AS_METADATA_PATHS.includes(request.url.pathname),
     );
