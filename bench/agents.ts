@@ -1,5 +1,12 @@
+import { join } from 'node:path';
 import { Network } from '../harness/network/network.ts';
 import type { Fetch } from '../harness/network/types.ts';
+import {
+  loadScenario,
+  runSimulation,
+  type SimulationProgress,
+  type SimulationResult,
+} from '../harness/simulation/index.ts';
 import { runGoodClientJourney } from '../mocks/clients/good-client.ts';
 import { createReferenceSystem, type ReferenceSystem } from '../reference-server/system.ts';
 import type { Benchmark, TargetOutcome } from './benchmark.ts';
@@ -16,6 +23,8 @@ const TARGET_PEAK_RSS_MIB = 1024;
 const RSS_SAMPLE_INTERVAL_MS = 50;
 /** Journeys in each of the two comparison runs (direct handler calls, then the Network again). */
 const COMPARISON_AGENTS = 1000;
+/** 10,000 interactive users, one session each (discovery → DCR → code → token → tool call), no faults. */
+const AGENTS_SCENARIO = join(import.meta.dirname, '../simulation/scenarios/agents-10k.json');
 
 export interface AgentRunOptions {
   agents: number;
@@ -38,12 +47,56 @@ export interface AgentRunFigures {
 }
 
 /**
- * Placeholder for the simulation engine of harness/simulation: once it can run N agents through the full journey in
- * memory, it is called here and its figures are reported. Until then it answers undefined and the benchmark measures
- * good-client journeys with bounded concurrency instead.
+ * The simulation engine (harness/simulation) running simulation/scenarios/agents-10k.json with `agents` actors, at most
+ * `concurrency` of them in flight at once: the clocks start once the reference system is built.
  */
-export async function runAgentsWithSimulationEngine(_options: AgentRunOptions): Promise<AgentRunFigures | undefined> {
-  return undefined;
+export async function runAgentsWithSimulationEngine(options: AgentRunOptions): Promise<AgentRunFigures> {
+  const scenario = await loadScenario(AGENTS_SCENARIO);
+  const rss = new PeakRss();
+  let startRssBytes = 0;
+  let cpuBefore = process.cpuUsage();
+  let wallStarted = performance.now();
+  const result = await runSimulation({
+    scenario,
+    scenarioFile: AGENTS_SCENARIO,
+    agents: options.agents,
+    maxConcurrentActors: options.concurrency,
+    onStart() {
+      startRssBytes = rss.sample();
+      cpuBefore = process.cpuUsage();
+      wallStarted = performance.now();
+    },
+    onProgress: (progress) => options.write(progressLine(progress, rss)),
+  }).finally(() => rss.stop());
+  const wallMs = performance.now() - wallStarted;
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    engine: `simulation engine (${scenario.name}), ${options.concurrency} actors in flight`,
+    agents: options.agents,
+    succeeded: result.totals.journeysCompleted,
+    failures: stepFailures(result),
+    wallMs,
+    peakRssBytes: Math.max(rss.peak, result.peakRssBytes),
+    startRssBytes,
+    cpuMicros: cpu.user + cpu.system,
+  };
+}
+
+function progressLine(progress: SimulationProgress, rss: PeakRss): string {
+  return (
+    `  simulated ${String(progress.simulatedS).padStart(4)} s  started ${String(progress.started).padStart(6)}  ` +
+    `finished ${String(progress.completed).padStart(6)}  requests ${String(progress.requests).padStart(7)}  ` +
+    `failed steps ${progress.failures}  rss ${mebibytes(rss.sample()).toFixed(0)} MiB\n`
+  );
+}
+
+/** Failed steps by `step: error type`. */
+function stepFailures(result: SimulationResult): Record<string, number> {
+  const failures: Record<string, number> = {};
+  for (const step of result.steps) {
+    for (const [type, count] of Object.entries(step.errors)) failures[`${step.step}: ${type}`] = count;
+  }
+  return failures;
 }
 
 /** The highest resident set size seen: sampled on a timer and whenever the caller asks. */
@@ -205,10 +258,10 @@ export const agentsBenchmark: Benchmark = {
   title: 'agents doing discovery → registration → code → token → tool call, in memory',
   async run(options) {
     const runOptions = { agents: options.agents, concurrency: options.agentConcurrency, write: options.write };
-    const figures = (await runAgentsWithSimulationEngine(runOptions)) ?? (await runGoodClientJourneys(runOptions));
+    const figures = await runAgentsWithSimulationEngine(runOptions);
     const failures = Object.entries(figures.failures).map(([reason, count]) => [reason, String(count)]);
     if (failures.length > 0) options.write(formatTable(['failure', 'count'], failures));
-    // A smaller second pair of runs splits the cost: the same journeys without the harness's recording Network.
+    // Good-client journeys for comparison: directly on the handlers, then through the harness's recording Network.
     const sample = { ...runOptions, agents: Math.min(COMPARISON_AGENTS, options.agents), write: () => {} };
     const direct = await runGoodClientJourneys(sample, 'direct');
     const network = await runGoodClientJourneys(sample, 'network');

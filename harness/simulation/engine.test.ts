@@ -126,10 +126,23 @@ describe('each fault shows in the figures of its window', () => {
     expect(token.errors.invalid_grant).toBeGreaterThan(0);
   });
 
-  it('jwks-rotation: the rotation is on the timeline and tokens keep verifying', async () => {
-    const result = await run({ faults: [{ kind: 'jwks-rotation', startS: 300 }] });
-    expect(result.faults[0]!.fault).toMatchObject({ kind: 'jwks-rotation', startS: 300, endS: 300 });
+  it('jwks-rotation keeping the old key: tokens of both keys keep verifying (the MCP server re-reads the JWKS)', async () => {
+    const result = await run({ faults: [{ kind: 'jwks-rotation', startS: 100 }] });
+    expect(result.faults[0]!.fault).toMatchObject({ kind: 'jwks-rotation', startS: 100, endS: 100 });
+    expect(result.totals.refreshes).toBeGreaterThan(0);
+    expect(result.steps.filter((step) => step.successes !== step.attempts)).toEqual([]);
     expect(result.verdict).toBe('PASS');
+  });
+
+  it('jwks-rotation retiring the old key: its tokens are refused in simulated time, and actors recover', async () => {
+    const result = await run({ faults: [{ kind: 'jwks-rotation', startS: 100, retireOld: true }] });
+    const [rotation] = result.faults;
+    const toolCall = result.steps.find((step) => step.step === 'tool-call')!;
+    expect(rotation!.failuresDuring['interactive-user/tool-call']).toBeGreaterThan(0);
+    expect(toolCall.errors).toEqual({ invalid_token: expect.any(Number) });
+    expect(rotation!.successRateDuring).toBeLessThan(rotation!.successRateBefore);
+    expect(rotation!.recoveredAfterS).not.toBeNull();
+    expect(result.totals.journeysCompleted).toBe(8);
   });
 });
 

@@ -8,7 +8,7 @@ import type { Defect } from '../../reference-server/defects.ts';
 import type { Fetch } from '../network/types.ts';
 import type { TargetFile } from '../target.ts';
 import { type ActorIo, type ActorProfile, errorType, StepError } from './actor.ts';
-import { describeFault, FaultPlayer, faultApplies, type StepScope, stepScope } from './faults.ts';
+import { describeFault, FaultPlayer, faultApplies, needsStepScope, type StepScope, stepScope } from './faults.ts';
 import { InvariantLedger, type InvariantName } from './invariants.ts';
 import { actorJourney } from './journey.ts';
 import type { Waiting } from './logins.ts';
@@ -37,7 +37,14 @@ export interface SimulationOptions {
   maxWallMs?: number;
   /** Simulated width of a tick: actors due within one act together (default 1000 ms). */
   tickMs?: number;
+  /**
+   * Most actors in flight at once within a tick (default 64): the rest of the tick's actors wait their turn in real
+   * time only, so memory stays bounded and a step's latency is its own, not the queue's.
+   */
+  maxConcurrentActors?: number;
   onProgress?: (progress: SimulationProgress) => void;
+  /** Called once the world is built, just before the first actor arrives (a benchmark starts its clocks here). */
+  onStart?: () => void;
 }
 
 /** A snapshot for the progress display, sent about once per simulated bucket. */
@@ -56,6 +63,9 @@ export interface SimulationProgress {
 export const TOOL = { name: 'mcp-auth-conformance', version: '0.1.0' };
 const TARGET_MAX_REQUESTS = 5000;
 const TARGET_MAX_WALL_MS = 60_000;
+const DEFAULT_MAX_CONCURRENT_ACTORS = 64;
+/** Resident memory is sampled once per tick and after every this many actor events within one. */
+const RSS_SAMPLE_EVERY_EVENTS = 64;
 /** Within this many points of the rate before the fault counts as recovered. */
 const RECOVERY_TOLERANCE = 0.05;
 
@@ -129,12 +139,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const durationS = options.durationS ?? scenario.durationS;
   const durationMs = durationS * 1000;
   const tickMs = options.tickMs ?? 1000;
+  const maxConcurrentActors = Math.max(1, options.maxConcurrentActors ?? DEFAULT_MAX_CONCURRENT_ACTORS);
   const baseWorld = options.target ? targetWorld(options.target) : await embeddedWorld(options.defects ?? []);
   const maxRequests = options.maxRequests ?? (options.target ? TARGET_MAX_REQUESTS : Number.POSITIVE_INFINITY);
   const maxWallMs = options.maxWallMs ?? (options.target ? TARGET_MAX_WALL_MS : Number.POSITIVE_INFINITY);
   const mix = supportedMix(scenario, baseWorld);
   const faults = scenario.faults.filter((fault) => faultApplies(fault, baseWorld));
   const player = new FaultPlayer(baseWorld, faults);
+  const inStepScope = stepScopeRunner(faults);
   const clockStart = baseWorld.embedded?.clock.now() ?? Date.now();
   const metrics = new RunMetrics(durationS, scenario.bucketS);
   const ledger = new InvariantLedger(skippedInvariants(baseWorld));
@@ -143,15 +155,24 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const counts = Object.fromEntries(ACTOR_KINDS.map((kind) => [kind, 0])) as Record<ActorKind, number>;
   let simMs = 0;
   let peakRss = process.memoryUsage.rss();
+  let eventsSinceRssSample = 0;
+  const sampleRss = () => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  };
+  const afterActorEvent = () => {
+    if (++eventsSinceRssSample < RSS_SAMPLE_EVERY_EVENTS) return;
+    eventsSinceRssSample = 0;
+    sampleRss();
+  };
   let stepFailures = 0;
   let active = 0;
   let finished = 0;
   let stopped = false;
 
-  const world: SimulationWorld = { ...baseWorld, fetch: observedFetch(baseWorld.fetch) };
   const queue = new EventQueue();
 
-  function observedFetch(fetch: Fetch): Fetch {
+  /** The actor's own fetch: counted against the budget, and the system's answers judged for no-5xx in its name. */
+  function observedFetch(fetch: Fetch, actor: string): Fetch {
     return async (input, init) => {
       totals.requests += 1;
       if (totals.requests > maxRequests) {
@@ -161,10 +182,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       const response = await fetch(input, init);
       const url = new URL(input instanceof Request ? input.url : input);
       if (baseWorld.systemOrigins.has(url.origin)) {
-        const scope = stepScope.getStore();
         ledger.observe('no-5xx', response.status < 500, {
           atS: simMs / 1000,
-          actor: scope?.actor ?? '(harness)',
+          actor,
           message: `${init?.method ?? 'GET'} ${url.origin}${url.pathname} answered ${response.status}`,
         });
       }
@@ -179,7 +199,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const nowS = () => (clockStart + simMs + player.clockOffsetMs) / 1000;
     return {
       profile,
-      world,
+      world: { ...baseWorld, fetch: observedFetch(baseWorld.fetch, profile.id) },
       behaviour: scenario.behaviour,
       nowS,
       actorNowS: () => nowS() + profile.skewS + player.skewOf(profile.index),
@@ -224,7 +244,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     if (stopped) return retire(false);
     let next: IteratorResult<number, boolean>;
     try {
-      next = await stepScope.run(actor.scope, () => actor.journey.next());
+      next = await inStepScope(actor.scope, () => actor.journey.next());
     } catch (error) {
       if (!(error instanceof StepError)) throw error;
       return retire(false);
@@ -261,6 +281,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const transitions = faultTransitions(faults, player);
   for (const transition of transitions) queue.push(transition.atMs, transition.run);
 
+  options.onStart?.();
   let nextProgressMs = 0;
   const progress = () =>
     options.onProgress?.({
@@ -280,8 +301,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     baseWorld.embedded?.clock.set(clockStart + simMs + player.clockOffsetMs);
     const due: Event[] = [];
     while (queue.size > 0 && queue.peek()!.atMs < tickEnd) due.push(queue.pop()!);
-    await runTick(due, baseWorld, player, clockStart, () => simMs);
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    await runTick(due, {
+      world: baseWorld,
+      player,
+      clockStart,
+      simMs: () => simMs,
+      maxConcurrentActors,
+      afterActorEvent,
+    });
+    sampleRss();
     if (simMs >= nextProgressMs) {
       progress();
       nextProgressMs = simMs + scenario.bucketS * 1000;
@@ -327,18 +355,38 @@ function faultTransitions(faults: readonly ScenarioFault[], player: FaultPlayer)
   ]);
 }
 
-/** Fault transitions of the tick in order, then the actors due in it, together. */
-async function runTick(
-  due: Event[],
-  world: SimulationWorld,
-  player: FaultPlayer,
-  clockStart: number,
-  simMs: () => number,
-): Promise<void> {
+interface TickContext {
+  world: SimulationWorld;
+  player: FaultPlayer;
+  clockStart: number;
+  simMs: () => number;
+  maxConcurrentActors: number;
+  afterActorEvent: () => void;
+}
+
+/** Fault transitions of the tick in order, then the actors due in it, together (at most `maxConcurrentActors`). */
+async function runTick(due: Event[], tick: TickContext): Promise<void> {
   const transitions = due.filter((event) => !Number.isInteger(event.atMs));
   for (const transition of transitions) await transition.run();
-  world.embedded?.clock.set(clockStart + simMs() + player.clockOffsetMs);
-  await Promise.all(due.filter((event) => Number.isInteger(event.atMs)).map((event) => event.run()));
+  tick.world.embedded?.clock.set(tick.clockStart + tick.simMs() + tick.player.clockOffsetMs);
+  const actors = due.filter((event) => Number.isInteger(event.atMs));
+  let next = 0;
+  const lane = async () => {
+    while (next < actors.length) {
+      await actors[next++]!.run();
+      tick.afterActorEvent();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(tick.maxConcurrentActors, actors.length) }, lane));
+}
+
+/**
+ * Runs an actor's step with its scope where the network faults can find it. Only faults that charge latency or draw
+ * randomness per request need that; without them the scope is skipped, since AsyncLocalStorage taxes every promise.
+ */
+function stepScopeRunner(faults: readonly ScenarioFault[]) {
+  if (!faults.some(needsStepScope)) return <T>(_scope: StepScope, work: () => T): T => work();
+  return <T>(scope: StepScope, work: () => T): T => stepScope.run(scope, work);
 }
 
 function supportedMix(scenario: Scenario, world: SimulationWorld): Partial<Record<ActorKind, number>> {
@@ -360,12 +408,14 @@ function skippedInvariants(world: SimulationWorld): Map<InvariantName, string> {
   ]);
 }
 
-/** Seeded faker: names, emails and passwords per actor; kinds by the mix; clock skew by the scenario's distribution. */
+/**
+ * Seeded faker: names, emails and passwords drawn in actor order from one seeded sequence (seeding faker costs more
+ * than drawing, so it is seeded once); kinds by the mix and clock skew by the scenario's law, from each actor's rng.
+ */
 function createPopulation(seed: number, mix: Partial<Record<ActorKind, number>>, scenario: Scenario) {
   faker.seed(seed);
   return (index: number): ActorProfile => {
     const rng = createRng(actorSeed(seed, index));
-    faker.seed(actorSeed(seed, index));
     const first = faker.person.firstName();
     const last = faker.person.lastName();
     const kind = pickWeighted(mix, rng);

@@ -20,6 +20,13 @@ export interface StepScope {
 
 export const stepScope = new AsyncLocalStorage<StepScope>();
 
+/** Faults that find the actor behind a request (to charge it latency, or to draw from its randomness). */
+const SCOPED_FAULTS = new Set(['idp-latency', 'dropped-connections']);
+
+export function needsStepScope(fault: ScenarioFault): boolean {
+  return SCOPED_FAULTS.has(fault.kind);
+}
+
 /** Faults that only the embedded system can suffer (they reach inside it or its identity systems). */
 const EMBEDDED_ONLY = new Set(['idp-latency', 'idp-outage', 'connector-500', 'jwks-rotation', 'expiry-storm']);
 

@@ -149,7 +149,7 @@ async function refusedAtToken(io: ActorIo, step: string, work: () => Promise<unk
 
 /** RFC 7009: the actor revokes what it holds, then (as a thief would) presents the revoked access token. */
 async function endSession(io: ActorIo, login: Login, mcp: McpSession): Promise<void> {
-  if (!login.as.revocation_endpoint) return;
+  if (!io.behaviour.revokeAtSessionEnd || !login.as.revocation_endpoint) return;
   await io.step('revoke', async () => {
     if (login.tokens.refreshToken) await revoke(io, login.as, login.tokens.refreshToken, 'refresh_token', login.auth);
     await revoke(io, login.as, login.tokens.accessToken, 'access_token', login.auth);

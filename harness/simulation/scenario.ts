@@ -51,6 +51,8 @@ const behaviour = z.strictObject({
   federatedShare: share.default(0.5),
   /** Share of actors who replay a rotated refresh token once (as a thief would), to exercise reuse detection. */
   refreshReuseShare: share.default(0.1),
+  /** At the end of each session the actor revokes its tokens, then presents the revoked access token once more. */
+  revokeAtSessionEnd: z.boolean().default(true),
   /** Wait after a failed step before trying again. */
   retryAfterS: seconds.default(20),
   /** Consecutive failures after which an actor gives up. */

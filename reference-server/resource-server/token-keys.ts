@@ -1,6 +1,7 @@
 import {
   createLocalJWKSet,
   EmbeddedJWK,
+  errors,
   exportSPKI,
   importJWK,
   type JSONWebKeySet,
@@ -8,6 +9,7 @@ import {
   type JWTVerifyGetKey,
   type ProtectedHeaderParameters,
 } from 'jose';
+import type { Clock } from '../../harness/clock.ts';
 import type { Fetch } from '../../harness/network/types.ts';
 import type { Defects } from '../defects.ts';
 import type { DiscoveredIssuer } from './issuer-directory.ts';
@@ -21,6 +23,76 @@ export interface VerificationKey {
   algorithms: string[];
 }
 
+/** How long a read key set is trusted, and how soon after a read a token naming an unknown `kid` may cause another. */
+export interface KeyCacheTiming {
+  maxAgeMs: number;
+  cooldownMs: number;
+}
+
+/** The defaults of jose's remote key set: keys kept 10 minutes, an unknown kid re-reads at most every 30 seconds. */
+export const KEY_CACHE_TIMING: KeyCacheTiming = { maxAgeMs: 10 * 60_000, cooldownMs: 30_000 };
+
+/**
+ * An issuer's published key set as this resource server holds it, aged by the server's own clock (so simulated time
+ * ages it too). RFC 7517 §4.5: a token naming an unknown `kid` means the issuer has rotated, so the set is read again,
+ * but no more often than the cooldown allows; a retired key keeps verifying until the set is read again.
+ */
+export class IssuerKeyCache {
+  readonly #read: () => Promise<JSONWebKeySet>;
+  readonly #clock: Clock;
+  readonly #timing: KeyCacheTiming;
+  #keys: JWTVerifyGetKey | undefined;
+  #readAt = Number.NEGATIVE_INFINITY;
+  #reading: Promise<JWTVerifyGetKey> | undefined;
+
+  constructor(read: () => Promise<JSONWebKeySet>, clock: Clock, timing: KeyCacheTiming = KEY_CACHE_TIMING) {
+    this.#read = read;
+    this.#clock = clock;
+    this.#timing = timing;
+  }
+
+  /** The key a token's header names (jose's key resolver); jose's JWKSNoMatchingKey when the issuer has none. */
+  readonly getKey: JWTVerifyGetKey = async (header, token) => {
+    const keys = this.#keys && !this.#olderThan(this.#timing.maxAgeMs) ? this.#keys : await this.#reread();
+    try {
+      return await keys(header, token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey) || !this.#olderThan(this.#timing.cooldownMs)) throw error;
+      return (await this.#reread())(header, token);
+    }
+  };
+
+  #olderThan(ms: number): boolean {
+    return this.#clock.now() - this.#readAt >= ms;
+  }
+
+  /** One read at a time: concurrent verifications wait for the same answer. */
+  #reread(): Promise<JWTVerifyGetKey> {
+    this.#reading ??= this.#read()
+      .then((jwks) => {
+        this.#keys = createLocalJWKSet(jwks);
+        this.#readAt = this.#clock.now();
+        return this.#keys;
+      })
+      .finally(() => {
+        this.#reading = undefined;
+      });
+    return this.#reading;
+  }
+}
+
+const keyCaches = new WeakMap<DiscoveredIssuer, IssuerKeyCache>();
+
+/** The key cache of a discovered issuer (one per discovery, so per resource server and its clock). */
+function issuerKeyCache(issuer: DiscoveredIssuer, clock: Clock): IssuerKeyCache {
+  let cache = keyCaches.get(issuer);
+  if (!cache) {
+    cache = new IssuerKeyCache(() => issuer.jwks(), clock);
+    keyCaches.set(issuer, cache);
+  }
+  return cache;
+}
+
 /**
  * RFC 8725 §3.1, §3.10: the key comes only from the issuer's published JWKS, found through its metadata; the token's
  * own header never supplies a key, a key URL or a symmetric algorithm. Each planted defect is one way to break that.
@@ -30,6 +102,7 @@ export async function verificationKey(
   issuer: DiscoveredIssuer,
   defects: Defects,
   fetch: Fetch,
+  clock: Clock,
 ): Promise<VerificationKey> {
   const algorithms = defects.has('rs256-rejected')
     ? ACCEPTED_ALGORITHMS.filter((alg) => alg !== 'RS256')
@@ -41,7 +114,7 @@ export async function verificationKey(
   if (typeof header.jku === 'string' && defects.has('jku-followed')) {
     return { key: createLocalJWKSet(await fetchKeySet(header.jku, fetch)), algorithms };
   }
-  return { key: issuer.keys, algorithms };
+  return { key: issuerKeyCache(issuer, clock).getKey, algorithms };
 }
 
 /** The alg-confusion bug: the issuer's ES256 public key, as SPKI PEM text, used as an HMAC secret. */

@@ -160,7 +160,7 @@ async function verifyWithIssuer(
 ): Promise<JWTPayload> {
   const { defects, clock, fetch } = options;
   try {
-    const { key, algorithms } = await verificationKey(header, issuer.discovered, defects, fetch);
+    const { key, algorithms } = await verificationKey(header, issuer.discovered, defects, fetch, clock);
     const verifyOptions: JWTVerifyOptions = {
       algorithms,
       ...(defects.has('typ-unchecked') ? {} : { typ: 'at+jwt' }),
