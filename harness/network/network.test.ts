@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bridgeGlobalFetch } from './msw-bridge.ts';
 import { collectExchanges, Network, NetworkError } from './network.ts';
 import { serveOnLoopback } from './serve.ts';
@@ -15,11 +15,31 @@ function networkWithEcho(options: ConstructorParameters<typeof Network>[0] = {})
     if (url.pathname === '/loop') return new Response(null, { status: 302, headers: { location: '/loop' } });
     if (url.pathname === '/big') return new Response('x'.repeat(2048));
     if (url.pathname === '/slow') return new Promise<Response>(() => {});
+    if (url.pathname === '/keep-body') return new Response(null, { status: 307, headers: { location: '/end' } });
+    if (url.pathname === '/see-other') return new Response(null, { status: 303, headers: { location: '/end' } });
+    if (url.pathname === '/chunks') return new Response(chunkedStream(['a', 'b', 'c', 'd', 'e']));
     if (url.pathname === '/endless')
       return new Response(new ReadableStream({ start: (c) => c.enqueue(new Uint8Array(8)) }));
     return json({ path: url.pathname, method: request.method, body: request.body ? await request.text() : null });
   });
   return network;
+}
+
+function chunkedStream(parts: string[]): ReadableStream<Uint8Array> {
+  const pending = [...parts];
+  return new ReadableStream({
+    pull(controller) {
+      const next = pending.shift();
+      if (next === undefined) controller.close();
+      else controller.enqueue(new TextEncoder().encode(next));
+    },
+  });
+}
+
+interface Echo {
+  path: string;
+  method: string;
+  body: string | null;
 }
 
 describe('Network', () => {
@@ -55,6 +75,76 @@ describe('Network', () => {
     const manual = await network.fetch('https://as.example.test/hop', { redirect: 'manual' });
     expect(manual.status).toBe(302);
     await expect(network.fetch('https://as.example.test/loop')).rejects.toThrow(/too many redirects/);
+  });
+
+  it('forwards and records a streamed request body, read once', async () => {
+    const network = networkWithEcho();
+    const evidence: RecordedExchange[] = [];
+    const response = await collectExchanges(evidence, () =>
+      network.fetch('https://as.example.test/upload', {
+        method: 'POST',
+        body: chunkedStream(['{"a":', '1}']),
+        duplex: 'half',
+      } as RequestInit),
+    );
+    expect(await response.json()).toEqual({ path: '/upload', method: 'POST', body: '{"a":1}' });
+    expect(evidence[0]?.request.body).toBe('{"a":1}');
+  });
+
+  it('records form parameters as sent, with the content type fetch gives them', async () => {
+    const network = networkWithEcho();
+    const evidence: RecordedExchange[] = [];
+    const form = new URLSearchParams({ grant_type: 'client_credentials', scope: 'a b' });
+    const response = await collectExchanges(evidence, () =>
+      network.fetch('https://as.example.test/token', { method: 'POST', body: form }),
+    );
+    expect(((await response.json()) as Echo).body).toBe('grant_type=client_credentials&scope=a+b');
+    expect(evidence[0]?.request.body).toBe('grant_type=client_credentials&scope=a+b');
+    expect(evidence[0]?.request.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
+  });
+
+  it('takes the body of a Request given as input', async () => {
+    const network = networkWithEcho();
+    const evidence: RecordedExchange[] = [];
+    const request = new Request('https://as.example.test/register', { method: 'POST', body: '{"x":1}' });
+    const response = await collectExchanges(evidence, () => network.fetch(request));
+    expect(((await response.json()) as Echo).body).toBe('{"x":1}');
+    expect(evidence[0]?.request.body).toBe('{"x":1}');
+  });
+
+  it('resends the body on a 307 hop and drops it on a 303 hop, recording each hop', async () => {
+    const network = networkWithEcho();
+    const evidence: RecordedExchange[] = [];
+    const kept = await collectExchanges(evidence, () =>
+      network.fetch('https://as.example.test/keep-body', { method: 'POST', body: 'payload' }),
+    );
+    expect(await kept.json()).toEqual({ path: '/end', method: 'POST', body: 'payload' });
+    const dropped = await network.fetch('https://as.example.test/see-other', { method: 'POST', body: 'payload' });
+    expect(await dropped.json()).toEqual({ path: '/end', method: 'GET', body: null });
+    expect(evidence.map((exchange) => [exchange.request.url, exchange.request.body])).toEqual([
+      ['https://as.example.test/keep-body', 'payload'],
+      ['https://as.example.test/end', 'payload'],
+    ]);
+  });
+
+  it('reads a many-chunk answer whole under one deadline timer for the exchange', async () => {
+    const network = networkWithEcho();
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      const response = await network.fetch('https://as.example.test/chunks');
+      expect(await response.text()).toBe('abcde');
+      expect(timers).toHaveBeenCalledTimes(1);
+    } finally {
+      timers.mockRestore();
+    }
+  });
+
+  it('records no evidence and decodes nothing for internal calls, yet still caps them', async () => {
+    const network = networkWithEcho({ maxResponseBytes: 1024 });
+    const seen: RecordedExchange[] = [];
+    network.onExchange((exchange) => seen.push(exchange));
+    await expect(network.internalFetch('https://as.example.test/big')).rejects.toThrow(/larger than 1024 bytes/);
+    expect(seen).toEqual([]);
   });
 
   it('refuses hosts the target did not declare, naming them', async () => {

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Fetch, FetchHandler, RecordedExchange, RecordedRequest } from './types.ts';
+import type { Fetch, FetchHandler, RecordedExchange, RecordedRequest, RecordedResponse } from './types.ts';
 
 /** Why the harness refused or could not complete a request; the message names the URL. */
 export class NetworkError extends Error {
@@ -35,6 +35,7 @@ type ExchangeSink = RecordedExchange[];
 const evidenceScope = new AsyncLocalStorage<ExchangeSink>();
 const MAX_EVIDENCE_BODY = 16 * 1024;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const utf8 = new TextDecoder();
 
 /**
  * Runs `work` with every exchange made through any Network's recorded `fetch` collected into `sink`.
@@ -115,64 +116,80 @@ export class Network {
   }
 
   async #fetch(input: string | URL | Request, init: RequestInit | undefined, recorded: boolean): Promise<Response> {
-    let request = new Request(input, init);
+    let { request, body } = await readRequestOnce(input, init);
     const followRedirects = (init?.redirect ?? (input instanceof Request ? input.redirect : 'follow')) === 'follow';
     for (let hop = 0; ; hop++) {
-      const response = await this.#exchange(request, recorded);
+      const response = await this.#exchange(request, body, recorded);
       const location = response.headers.get('location');
       if (!followRedirects || !REDIRECT_STATUSES.has(response.status) || !location) return response;
       if (hop >= this.maxRedirects) throw new NetworkError(`too many redirects (>${this.maxRedirects})`, request.url);
-      const next = new URL(location, request.url);
       const keepBody = response.status === 307 || response.status === 308;
-      request = new Request(next, {
+      body = keepBody ? body : undefined;
+      request = new Request(new URL(location, request.url), {
         method: keepBody ? request.method : 'GET',
         headers: request.headers,
-        body: keepBody ? await request.clone().arrayBuffer() : undefined,
+        body,
         redirect: 'manual',
       });
     }
   }
 
-  async #exchange(request: Request, recorded: boolean): Promise<Response> {
-    const url = new URL(request.url);
+  async #exchange(request: Request, body: RequestBody | undefined, recorded: boolean): Promise<Response> {
     const startedAt = Date.now();
-    const recordedRequest = await describeRequest(request);
-    const finish = (exchange: Omit<RecordedExchange, 'request' | 'startedAt' | 'durationMs'>) => {
-      if (!recorded) return;
-      const entry: RecordedExchange = {
-        request: recordedRequest,
-        ...exchange,
-        startedAt: new Date(startedAt).toISOString(),
-        durationMs: Date.now() - startedAt,
-      };
-      this.record(entry);
-    };
+    const recordedRequest = recorded ? describeRequest(request, body) : undefined;
     try {
-      const raw = await this.#dispatch(request, url);
-      const { response, body } = await limitBody(raw, {
-        maxBytes: this.maxResponseBytes,
-        deadline: startedAt + this.timeoutMs,
-        url: request.url,
-      });
-      finish({
-        response: { status: response.status, headers: headersToRecord(response.headers), body: clip(body) },
-      });
+      const { response, bytes } = await this.#respond(request);
+      if (recordedRequest) {
+        this.#recordOutcome(recordedRequest, startedAt, { response: describeResponse(response, bytes) });
+      }
       return response;
     } catch (error) {
-      finish({ error: error instanceof Error ? error.message : String(error) });
+      const message = error instanceof Error ? error.message : String(error);
+      if (recordedRequest) this.#recordOutcome(recordedRequest, startedAt, { error: message });
       throw error;
     }
   }
 
-  async #dispatch(request: Request, url: URL): Promise<Response> {
+  #recordOutcome(
+    request: RecordedRequest,
+    startedAt: number,
+    outcome: Pick<RecordedExchange, 'response' | 'error'>,
+  ): void {
+    this.record({
+      request,
+      ...outcome,
+      startedAt: new Date(startedAt).toISOString(),
+      durationMs: Date.now() - startedAt,
+    });
+  }
+
+  /** The answer with its whole body read (capped), both before one deadline that starts when the request is sent. */
+  async #respond(request: Request): Promise<LimitedResponse> {
+    const substitute = await this.#applyFaults(request);
+    const deadline = new Deadline(this.timeoutMs, request.url);
+    try {
+      const raw = substitute ?? (await this.#dispatch(request, deadline));
+      return await readLimited(raw, { maxBytes: this.maxResponseBytes, deadline });
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  /** Planted faults in order: latency first, then a dropped connection or a substituted answer. */
+  async #applyFaults(request: Request): Promise<Response | undefined> {
     for (const fault of this.#faults) {
       if (!fault.match(request)) continue;
       if (fault.latencyMs) await delay(fault.latencyMs);
       if (fault.drop) throw new NetworkError(`connection dropped (fault) for ${request.url}`, request.url);
       if (fault.respond) return fault.respond(request);
     }
+    return undefined;
+  }
+
+  async #dispatch(request: Request, deadline: Deadline): Promise<Response> {
+    const url = new URL(request.url);
     const handler = this.#routes.get(url.origin);
-    if (handler) return withTimeout(handler(request), this.timeoutMs, request.url);
+    if (handler) return deadline.within(handler(request), `no answer within ${this.timeoutMs} ms`);
     if (!this.#allowedHosts.has(url.host) && !this.#allowedHosts.has(url.hostname)) {
       throw new NetworkError(
         `refused to contact ${url.origin}: host not declared in the target (add it to "allowHosts")`,
@@ -180,7 +197,7 @@ export class Network {
       );
     }
     try {
-      return await realFetch(request, { redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
+      return await realFetch(request, { redirect: 'manual', signal: deadline.signal });
     } catch (error) {
       const reason = describeFetchFailure(error, this.timeoutMs);
       throw new NetworkError(`${request.method} ${request.url} failed: ${reason}`, request.url);
@@ -200,26 +217,94 @@ function describeFetchFailure(error: unknown, timeoutMs: number): string {
   return String(error);
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number, url: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new NetworkError(`${url}: no answer within ${ms} ms`, url)), ms);
+/** A request body as read once: it is both the forwarded body (again on a 307/308 hop) and the evidence. */
+type RequestBody = string | Uint8Array<ArrayBuffer>;
+
+/**
+ * The request to forward and its body, read exactly once: a string or form body is taken as given, any other body
+ * (a stream, a Blob, a Request's own) is read into bytes and the forwarded request is rebuilt from them.
+ */
+async function readRequestOnce(
+  input: string | URL | Request,
+  init: RequestInit | undefined,
+): Promise<{ request: Request; body: RequestBody | undefined }> {
+  const given = textOf(init?.body);
+  const request = new Request(input, init);
+  if (given !== undefined) return { request, body: given };
+  if (!request.body) return { request, body: undefined };
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  const rebuilt = new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: bytes,
+    redirect: request.redirect,
+    signal: request.signal,
   });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
+  return { request: rebuilt, body: bytes };
+}
+
+/** The text of a body given as a string or as form parameters (as `fetch` serializes them); undefined otherwise. */
+function textOf(body: BodyInit | null | undefined): string | undefined {
+  if (typeof body === 'string') return body;
+  if (body instanceof URLSearchParams) return body.toString();
+  return undefined;
+}
+
+const LATE = Symbol('late');
+
+/**
+ * One timer per exchange: the handler's answer and its whole body must both arrive before it fires. A request sent
+ * over the wire gets an abort signal from the same timer.
+ */
+class Deadline {
+  readonly #late: Promise<typeof LATE>;
+  #timer: NodeJS.Timeout | undefined;
+  #controller: AbortController | undefined;
+
+  constructor(
+    ms: number,
+    readonly url: string,
+  ) {
+    this.#late = new Promise((resolve) => {
+      this.#timer = setTimeout(() => {
+        resolve(LATE);
+        this.#controller?.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError'));
+      }, ms);
+    });
+  }
+
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    return this.#controller.signal;
+  }
+
+  /** What `work` gives, or a NetworkError saying `lateMessage` about the URL when the deadline passes first. */
+  async within<T>(work: Promise<T>, lateMessage: string): Promise<T> {
+    const outcome = await Promise.race([work, this.#late]);
+    if (outcome === LATE) throw new NetworkError(`${this.url}: ${lateMessage}`, this.url);
+    return outcome;
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
   }
 }
 
 interface BodyLimits {
   maxBytes: number;
-  /** Epoch ms by which the whole body must have arrived (a response that never ends is cut off). */
-  deadline: number;
-  url: string;
+  /** The exchange's deadline (and its URL): a response whose body never ends is cut off when it passes. */
+  deadline: Deadline;
 }
 
-async function limitBody(response: Response, limits: BodyLimits): Promise<{ response: Response; body: string }> {
+const BODY_UNFINISHED = 'the response body did not end in time';
+
+interface LimitedResponse {
+  /** The answer rebuilt from the bytes read, for the caller to consume. */
+  response: Response;
+  bytes: Uint8Array<ArrayBuffer>;
+}
+
+async function readLimited(response: Response, limits: BodyLimits): Promise<LimitedResponse> {
   const bytes = await readCapped(response, limits);
   const nullBody = response.status === 204 || response.status === 304 || (response.status >= 300 && bytes.length === 0);
   const copy = new Response(nullBody ? null : bytes, {
@@ -227,27 +312,29 @@ async function limitBody(response: Response, limits: BodyLimits): Promise<{ resp
     statusText: response.statusText,
     headers: response.headers,
   });
-  return { response: copy, body: new TextDecoder().decode(bytes) };
+  return { response: copy, bytes };
 }
 
-async function readCapped(
-  response: Response,
-  { maxBytes, deadline, url }: BodyLimits,
-): Promise<Uint8Array<ArrayBuffer>> {
+async function readCapped(response: Response, limits: BodyLimits): Promise<Uint8Array<ArrayBuffer>> {
   if (!response.body) return new Uint8Array(new ArrayBuffer(0));
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await readBefore(reader, deadline, url);
+    const { done, value } = await readBefore(reader, limits);
     if (done) break;
     total += value.byteLength;
-    if (total > maxBytes) {
+    if (total > limits.maxBytes) {
       await reader.cancel().catch(() => {});
-      throw new NetworkError(`${url}: response body larger than ${maxBytes} bytes`, url);
+      const { url } = limits.deadline;
+      throw new NetworkError(`${url}: response body larger than ${limits.maxBytes} bytes`, url);
     }
     chunks.push(value);
   }
+  return concatenate(chunks, total);
+}
+
+function concatenate(chunks: Uint8Array[], total: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(new ArrayBuffer(total));
   let offset = 0;
   for (const chunk of chunks) {
@@ -260,42 +347,37 @@ async function readCapped(
 /** One read of the body, or a NetworkError when the deadline passes first (the stream is then cancelled). */
 async function readBefore(
   reader: ReadableStreamDefaultReader<Uint8Array>,
-  deadline: number,
-  url: string,
+  { deadline }: BodyLimits,
 ): Promise<ReadableStreamReadResult<Uint8Array>> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new NetworkError(`${url}: the response body did not end in time`, url)),
-      Math.max(0, deadline - Date.now()),
-    );
-  });
   try {
-    return await Promise.race([reader.read(), late]);
+    return await deadline.within(reader.read(), BODY_UNFINISHED);
   } catch (error) {
     await reader.cancel().catch(() => {});
     if (error instanceof NetworkError) throw error;
-    // The request's own timeout signal may fire first and abort the body stream: the same verdict.
+    const { url } = deadline;
+    // The wire request's abort signal may fire first and abort the body stream: the same verdict.
     if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-      throw new NetworkError(`${url}: the response body did not end in time`, url);
+      throw new NetworkError(`${url}: ${BODY_UNFINISHED}`, url);
     }
     throw new NetworkError(
       `${url}: the response body broke off (${error instanceof Error ? error.message : String(error)})`,
       url,
     );
-  } finally {
-    clearTimeout(timer);
   }
 }
 
-async function describeRequest(request: Request): Promise<RecordedRequest> {
-  const body = request.body ? clip(await request.clone().text()) : undefined;
+function describeRequest(request: Request, body: RequestBody | undefined): RecordedRequest {
+  const text = body === undefined ? '' : clip(typeof body === 'string' ? body : utf8.decode(body));
   return {
     method: request.method,
     url: request.url,
     headers: headersToRecord(request.headers),
-    ...(body ? { body } : {}),
+    ...(text ? { body: text } : {}),
   };
+}
+
+function describeResponse(response: Response, bytes: Uint8Array): RecordedResponse {
+  return { status: response.status, headers: headersToRecord(response.headers), body: clip(utf8.decode(bytes)) };
 }
 
 function headersToRecord(headers: Headers): Record<string, string> {

@@ -26,6 +26,8 @@ export interface SigningKeys {
   readonly alg: typeof SIGNING_ALG;
   /** `kid` of the key that signs new tokens. */
   readonly kid: string;
+  /** Changes whenever `rotate` or `retire` changes the published keys: what verified before may no longer verify. */
+  readonly generation: number;
   /** RFC 7517 key set of every published public key (current first): what `jwks_uri` serves. */
   jwks(): JSONWebKeySet;
   /** The private halves too; only the `jwks-leaks-private-key` defect ever serves this. */
@@ -54,6 +56,11 @@ export async function createSigningKeys(): Promise<SigningKeys> {
   const current = (): KeyPair => keys[0]!;
   // The published keys as a verifier, built once per key set change: jose imports each key once, on first use.
   let verifier: JWTVerifyGetKey | undefined;
+  let generation = 0;
+  const keysChanged = () => {
+    verifier = undefined;
+    generation++;
+  };
   const publishedKeys = (): JWTVerifyGetKey => {
     verifier ??= createLocalJWKSet({ keys: keys.map((key) => key.publicJwk) });
     return verifier;
@@ -62,6 +69,9 @@ export async function createSigningKeys(): Promise<SigningKeys> {
     alg: SIGNING_ALG,
     get kid() {
       return current().kid;
+    },
+    get generation() {
+      return generation;
     },
     jwks: () => ({ keys: keys.map((key) => ({ ...key.publicJwk })) }),
     privateJwks: () => ({ keys: keys.map((key) => ({ ...key.privateJwk })) }),
@@ -83,14 +93,14 @@ export async function createSigningKeys(): Promise<SigningKeys> {
     },
     async rotate() {
       keys.unshift(await generateSigningKey());
-      verifier = undefined;
+      keysChanged();
       return current().kid;
     },
     retire(kid) {
       const index = keys.findIndex((key) => key.kid === kid);
       if (index > 0) {
         keys.splice(index, 1);
-        verifier = undefined;
+        keysChanged();
       }
     },
   };

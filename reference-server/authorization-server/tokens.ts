@@ -3,6 +3,8 @@ import type { AccessTokenRecord, ActorClaim, ClientRecord } from '../store/index
 import type { IssuerContext } from './context.ts';
 import { authenticationClaims } from './grant-authentication.ts';
 import { base64url, randomToken } from './http.ts';
+import type { SigningKeys } from './keys.ts';
+import { holdsAt, VerifiedTokenMemo, verifiedToken } from './verified-tokens.ts';
 
 const THIRTY_DAYS_SECONDS = 30 * 24 * 60 * 60;
 
@@ -133,6 +135,7 @@ function looksLikeJwt(token: string): boolean {
 /**
  * The record of a token this issuer issued: a JWT must verify (signature, issuer, and times unless `includeExpired`,
  * which leaves expiry to the record), an opaque token must be known by its digest. Undefined for anything else.
+ * The record is read from the store on every call, so revocation and expiry always come from it.
  */
 export async function findTokenRecord(
   ctx: IssuerContext,
@@ -148,9 +151,30 @@ export async function findTokenRecord(
   return record;
 }
 
+/** Verified JWTs by token string, one memo per key set (shared by the issuers that sign with it). */
+const verifiedTokenMemos = new WeakMap<SigningKeys, VerifiedTokenMemo>();
+
+function verifiedTokenMemo(keys: SigningKeys): VerifiedTokenMemo {
+  let memo = verifiedTokenMemos.get(keys);
+  if (!memo) {
+    memo = new VerifiedTokenMemo(keys);
+    verifiedTokenMemos.set(keys, memo);
+  }
+  return memo;
+}
+
+/**
+ * RFC 7519 §7.2: the `jti` of a JWT whose signature, issuer and times hold at `now`. A token string verified before
+ * under the same keys skips the signature check; its `exp` and `nbf` are judged again at `now`.
+ */
 async function verifiedJti(ctx: IssuerContext, token: string, now: Date): Promise<string | undefined> {
+  const memo = verifiedTokenMemo(ctx.keys);
+  const known = memo.recall(token);
+  if (known?.issuer === ctx.issuer) return holdsAt(known, now) ? known.jti : undefined;
   const claims = await ctx.keys.verify(token, { issuer: ctx.issuer, now });
-  return typeof claims?.jti === 'string' ? claims.jti : undefined;
+  const verified = claims && verifiedToken(ctx.issuer, claims);
+  if (verified) memo.remember(token, verified);
+  return verified?.jti;
 }
 
 export type InactiveReason = 'revoked' | 'expired';
