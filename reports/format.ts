@@ -44,3 +44,16 @@ const MARKUP_ENTITIES: Record<string, string> = {
 export function escapeMarkup(text: string): string {
   return text.replace(NOT_XML_CHARACTERS, '\uFFFD').replace(/[&<>"']/g, (char) => MARKUP_ENTITIES[char] ?? char);
 }
+
+/** The start of a self-contained HTML page, up to and including `<body>`: the title escaped, the style inline. */
+export function pageStart(title: string, style: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeMarkup(title)}</title>
+<style>${style}</style>
+</head>
+<body>`;
+}

@@ -1,22 +1,14 @@
 import type { RecordedExchange } from '../harness/network/types.ts';
 import type { CheckResult, RunResult, Status } from '../harness/results.ts';
 import { STATUSES } from '../harness/results.ts';
-import { describeCounts, describeExchange, escapeMarkup, groupBySuite } from './format.ts';
+import { describeCounts, describeExchange, escapeMarkup, groupBySuite, pageStart } from './format.ts';
 import { requirementUrl } from './spec-references.ts';
 
 /** `report.html`: one self-contained page (inline CSS, no scripts); the status filter is plain radio buttons + CSS. */
 export function renderHtml(result: RunResult): string {
   const title = `MCP authorization conformance: ${result.target.name}`;
   const suites = [...groupBySuite(result.checks)].map(([suite, checks]) => renderSuite(suite, checks, result));
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeMarkup(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
+  return `${pageStart(title, STYLE)}
 <header>
 <h1>${escapeMarkup(title)}</h1>
 ${renderFacts(result)}

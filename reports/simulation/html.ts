@@ -1,5 +1,5 @@
 import type { FaultOutcome, InvariantFigures, SimulationResult } from '../../harness/simulation/types.ts';
-import { escapeMarkup } from '../format.ts';
+import { escapeMarkup, pageStart } from '../format.ts';
 import type { Chart } from './charts.ts';
 import { errorsChart, faultTag, latencyChart, outcomesChart, stepLatencyChart } from './charts.ts';
 import {
@@ -25,15 +25,7 @@ export const VIOLATIONS_SHOWN = 20;
 /** `simulation.html`: one self-contained page (inline CSS and SVG, no scripts, no external resources). */
 export function renderSimulationHtml(result: SimulationResult): string {
   const title = `MCP authorization simulation: ${result.scenario.name}`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeMarkup(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
+  return `${pageStart(title, STYLE)}
 <header>
 <h1>${escapeMarkup(title)} ${verdictBadge(result.verdict)}</h1>
 ${result.scenario.description ? `<p class="lead">${escapeMarkup(result.scenario.description)}</p>` : ''}

@@ -7,7 +7,7 @@ import {
   violated,
 } from '../../harness/client-mode/scenario.ts';
 import { completesInTime } from './completion.ts';
-import { authorizationRequests, codeTokenRequests, mcpRequests } from './traffic.ts';
+import { authorizationRequests, codeTokenRequests, mcpRequests, responseMember } from './traffic.ts';
 
 const PRM_PATH_PREFIX = '/.well-known/oauth-protected-resource';
 
@@ -161,12 +161,5 @@ export const rejectsResourceMismatch: ClientCheck = {
 };
 
 function namedResource(request: ClientRequest): unknown {
-  try {
-    const document: unknown = JSON.parse(request.responseBody ?? '');
-    return typeof document === 'object' && document !== null
-      ? (document as { resource?: unknown }).resource
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  return responseMember(request, 'resource');
 }

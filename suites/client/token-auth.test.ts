@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ClientProcessOutcome } from '../../harness/client-mode/process.ts';
-import { createTrafficRecorder } from '../../harness/client-mode/recorder.ts';
 import type { PreRegisteredCredentials, ScenarioTraffic } from '../../harness/client-mode/scenario.ts';
+import { MADE_UP_ORIGINS, madeUpTraffic } from './made-up-traffic.ts';
 import { secretAuthentication } from './token-auth.ts';
 
 const POST_CLIENT: PreRegisteredCredentials = {
@@ -10,35 +9,23 @@ const POST_CLIENT: PreRegisteredCredentials = {
   token_endpoint_auth_method: 'client_secret_post',
 };
 const BASIC_CLIENT: PreRegisteredCredentials = { ...POST_CLIENT, token_endpoint_auth_method: 'client_secret_basic' };
-const PROCESS: ClientProcessOutcome = {
-  exitCode: 0,
-  signal: null,
-  timedOut: false,
-  stdout: { text: '', droppedBytes: 0 },
-  stderr: { text: '', droppedBytes: 0 },
-  durationMs: 0,
-};
 
 /** Traffic of one code redemption with the given extra form fields and headers, answered 200. */
 async function redemption(
   form: Record<string, string>,
   headers: Record<string, string> = {},
 ): Promise<ScenarioTraffic> {
-  const recorder = createTrafficRecorder();
-  await recorder.wrap('as', async () => Response.json({ access_token: 'at', token_type: 'Bearer' }))(
-    new Request('http://127.0.0.1:9/token', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: 'c', ...form }).toString(),
-    }),
-  );
-  return {
-    mcpUrl: 'http://127.0.0.1:8/mcp',
-    issuer: 'http://127.0.0.1:9',
-    foreignOrigin: 'http://127.0.0.1:7',
-    requests: recorder.requests,
-    process: PROCESS,
-  };
+  return madeUpTraffic([
+    {
+      server: 'as',
+      request: new Request(`${MADE_UP_ORIGINS.issuer}/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: 'c', ...form }).toString(),
+      }),
+      answer: Response.json({ access_token: 'at', token_type: 'Bearer' }),
+    },
+  ]);
 }
 
 const basicHeader = (id: string, secret: string) => ({ Authorization: `Basic ${btoa(`${id}:${secret}`)}` });

@@ -27,7 +27,7 @@ export const mcpRequests = (traffic: ScenarioTraffic): ClientRequest[] =>
 export function issuedAccessTokens(traffic: ScenarioTraffic): string[] {
   return traffic.requests
     .filter((request) => request.server === 'as' && request.url.pathname.endsWith('/token') && request.status === 200)
-    .map((request) => jsonMember(request.responseBody, 'access_token'))
+    .map((request) => responseString(request, 'access_token'))
     .filter((token): token is string => token !== undefined);
 }
 
@@ -43,12 +43,24 @@ export function challengedScope(traffic: ScenarioTraffic): string | undefined {
   return /\bscope="([^"]*)"/.exec(header)?.[1];
 }
 
-function jsonMember(body: string | undefined, name: string): string | undefined {
+/** A response or request body as a JSON object (undefined when it is not one). */
+export function jsonObject(body: string | undefined): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(body ?? '');
-    const member = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
-    return typeof member === 'string' ? member : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** A member of the request's JSON response body. */
+export const responseMember = (request: ClientRequest, name: string): unknown =>
+  jsonObject(request.responseBody)?.[name];
+
+/** A member of the request's JSON response body, when it is a string (e.g. a token response's `access_token`). */
+export function responseString(request: ClientRequest, name: string): string | undefined {
+  const member = responseMember(request, name);
+  return typeof member === 'string' ? member : undefined;
 }

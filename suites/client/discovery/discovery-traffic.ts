@@ -1,6 +1,6 @@
 import type { ClientRequest } from '../../../harness/client-mode/recorder.ts';
 import type { ScenarioTraffic } from '../../../harness/client-mode/scenario.ts';
-import { mcpRequests } from '../traffic.ts';
+import { jsonObject, mcpRequests } from '../traffic.ts';
 import {
   isAuthorizationServerMetadataPath,
   isResourceMetadataPath,
@@ -49,14 +49,3 @@ export const legacyRequests = (traffic: ScenarioTraffic): ClientRequest[] =>
       request.server === 'mcp' &&
       (LEGACY_ENDPOINT_PATHS.includes(request.url.pathname) || isAuthorizationServerMetadataPath(request.url.pathname)),
   );
-
-export function jsonObject(body: string | undefined): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(body ?? '');
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}

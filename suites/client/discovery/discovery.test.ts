@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientRequest, ScenarioServer } from '../../../harness/client-mode/recorder.ts';
 import type { ScenarioTraffic } from '../../../harness/client-mode/scenario.ts';
+import { EXITED_CLEANLY } from '../made-up-traffic.ts';
 import { itFailsTheMatchingChecks, itPassesWithTheGoodClient } from '../test-support.ts';
 import { issuerRelativeTraffic, tenantIssuer } from './issuer-view.ts';
 import { DISCOVERY_MISBEHAVIOURS } from './misbehaviours.ts';
@@ -35,13 +36,12 @@ function trafficOf(exchanges: Exchange[]): ScenarioTraffic {
       evidence: { request: { method: 'GET', url: exchange.url, headers: {} }, startedAt: '', durationMs: 0 },
     }),
   );
-  const output = { text: '', droppedBytes: 0 };
   return {
     mcpUrl: `${MCP}/mcp`,
     issuer: AS,
     foreignOrigin: 'http://127.0.0.1:1003',
     requests,
-    process: { exitCode: 0, signal: null, timedOut: false, stdout: output, stderr: output, durationMs: 1 },
+    process: EXITED_CLEANLY,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { ClientRequest } from '../../../harness/client-mode/recorder.ts';
 import { type ClientCheck, notJudged, observed, violated } from '../../../harness/client-mode/scenario.ts';
-import { jsonObject } from './discovery-traffic.ts';
+import { jsonObject } from '../traffic.ts';
 import { isAuthorizationServerMetadataPath, issuerOfMetadataUrl, withoutQuery } from './locations.ts';
 
 const ENDPOINT_MEMBERS = ['authorization_endpoint', 'token_endpoint', 'registration_endpoint'];

@@ -1,23 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { ClientProcessOutcome } from '../../../harness/client-mode/process.ts';
-import { createTrafficRecorder, type ScenarioServer } from '../../../harness/client-mode/recorder.ts';
+import type { ScenarioServer } from '../../../harness/client-mode/recorder.ts';
 import type { ScenarioTraffic } from '../../../harness/client-mode/scenario.ts';
+import { MADE_UP_ORIGINS, madeUpTraffic } from '../made-up-traffic.ts';
 import { itFailsTheMatchingChecks, itPassesWithTheGoodClient } from '../test-support.ts';
 import { tokenNotForwarded } from './forwarding.ts';
 import { IDENTITY_MISBEHAVIOURS } from './misbehaviours.ts';
 import { noCredentialReuseAcrossAuthorizationServers } from './registration.ts';
 import { IDENTITY_SCENARIOS } from './scenarios.ts';
 
-const ISSUER = 'http://127.0.0.1:9';
-const FOREIGN = 'http://127.0.0.1:7';
-const PROCESS: ClientProcessOutcome = {
-  exitCode: 0,
-  signal: null,
-  timedOut: false,
-  stdout: { text: '', droppedBytes: 0 },
-  stderr: { text: '', droppedBytes: 0 },
-  durationMs: 0,
-};
+const ISSUER = MADE_UP_ORIGINS.issuer;
+const FOREIGN = MADE_UP_ORIGINS.foreignOrigin;
 
 interface Exchange {
   server: ScenarioServer;
@@ -29,22 +21,14 @@ interface Exchange {
 }
 
 /** Traffic made of the given exchanges, recorded as the harness records them. */
-async function traffic(exchanges: Exchange[]): Promise<ScenarioTraffic> {
-  const recorder = createTrafficRecorder();
-  for (const exchange of exchanges) {
-    const { method = 'GET', headers = {}, body } = exchange;
-    await recorder.wrap(
-      exchange.server,
-      async () => exchange.answer,
-    )(new Request(exchange.url, { method, headers, ...(body !== undefined ? { body } : {}) }));
-  }
-  return {
-    mcpUrl: 'http://127.0.0.1:8/mcp',
-    issuer: ISSUER,
-    foreignOrigin: FOREIGN,
-    requests: recorder.requests,
-    process: PROCESS,
-  };
+function traffic(exchanges: Exchange[]): Promise<ScenarioTraffic> {
+  return madeUpTraffic(
+    exchanges.map(({ server, url, method = 'GET', headers = {}, body, answer }) => ({
+      server,
+      request: new Request(url, { method, headers, ...(body !== undefined ? { body } : {}) }),
+      answer,
+    })),
+  );
 }
 
 const form = { 'Content-Type': 'application/x-www-form-urlencoded' };

@@ -1,6 +1,6 @@
 import type { ClientRequest } from '../../../harness/client-mode/recorder.ts';
 import type { ScenarioTraffic } from '../../../harness/client-mode/scenario.ts';
-import { bearerToken, mcpRequests } from '../traffic.ts';
+import { bearerToken, mcpRequests, responseMember, responseString } from '../traffic.ts';
 
 const PRM_PATH_PREFIX = '/.well-known/oauth-protected-resource';
 const AS_METADATA_PATHS = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'];
@@ -19,27 +19,12 @@ export const tokenRequests = (traffic: ScenarioTraffic, grantType?: string): Cli
 
 export const refreshRequests = (traffic: ScenarioTraffic): ClientRequest[] => tokenRequests(traffic, 'refresh_token');
 
-/** A member of a JSON response body, when the body is a JSON object. */
-function responseMember(request: ClientRequest, name: string): unknown {
-  try {
-    const body: unknown = JSON.parse(request.responseBody ?? '');
-    return typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const stringMember = (request: ClientRequest, name: string): string | undefined => {
-  const value = responseMember(request, name);
-  return typeof value === 'string' ? value : undefined;
-};
-
 /** Refresh tokens the AS issued, each with the token response that carried it. */
 export function issuedRefreshTokens(traffic: ScenarioTraffic): { token: string; response: ClientRequest }[] {
   return tokenRequests(traffic)
     .filter((request) => request.status === 200)
     .flatMap((response) => {
-      const token = stringMember(response, 'refresh_token');
+      const token = responseString(response, 'refresh_token');
       return token ? [{ token, response }] : [];
     });
 }

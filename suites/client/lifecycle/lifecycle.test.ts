@@ -1,23 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { ClientProcessOutcome } from '../../../harness/client-mode/process.ts';
-import { createTrafficRecorder, type ScenarioServer } from '../../../harness/client-mode/recorder.ts';
+import type { ScenarioServer } from '../../../harness/client-mode/recorder.ts';
 import type { ScenarioTraffic } from '../../../harness/client-mode/scenario.ts';
+import { MADE_UP_ORIGINS, madeUpTraffic } from '../made-up-traffic.ts';
 import { itFailsTheMatchingChecks, itPassesWithTheGoodClient } from '../test-support.ts';
 import { LIFECYCLE_MISBEHAVIOURS } from './misbehaviours.ts';
 import { LIFECYCLE_SCENARIOS } from './scenarios.ts';
 import { stepUpKeepsScopes } from './step-up.ts';
 import { dropsRejectedToken, recoversFromRejectedToken, refreshTokenUsedOnce } from './token-renewal.ts';
 
-const MCP_URL = 'http://127.0.0.1:8/mcp';
-const AS_ORIGIN = 'http://127.0.0.1:9';
-const PROCESS: ClientProcessOutcome = {
-  exitCode: 0,
-  signal: null,
-  timedOut: false,
-  stdout: { text: '', droppedBytes: 0 },
-  stderr: { text: '', droppedBytes: 0 },
-  durationMs: 0,
-};
+const MCP_URL = MADE_UP_ORIGINS.mcpUrl;
+const AS_ORIGIN = MADE_UP_ORIGINS.issuer;
 
 /** One request of a made-up run and the answer it got. */
 interface Exchange {
@@ -52,21 +44,17 @@ const toolCall = (bearer: string, status = 200, challenge?: string): Exchange =>
 });
 
 /** The traffic of `exchanges`, recorded as the scenario servers record a client's requests. */
-async function trafficOf(exchanges: Exchange[]): Promise<ScenarioTraffic> {
-  const recorder = createTrafficRecorder();
-  for (const exchange of exchanges) {
-    const headers = new Headers({
-      ...(exchange.challenge ? { 'WWW-Authenticate': exchange.challenge } : {}),
-    });
-    const answer = async () =>
-      exchange.body === undefined
-        ? new Response(null, { status: exchange.status ?? 200, headers })
-        : Response.json(exchange.body, { status: exchange.status ?? 200, headers });
-    await recorder.wrap(
-      exchange.server,
-      answer,
-    )(
-      new Request(exchange.url, {
+function trafficOf(exchanges: Exchange[]): Promise<ScenarioTraffic> {
+  return madeUpTraffic(
+    exchanges.map((exchange) => {
+      const headers = new Headers({
+        ...(exchange.challenge ? { 'WWW-Authenticate': exchange.challenge } : {}),
+      });
+      const answer =
+        exchange.body === undefined
+          ? new Response(null, { status: exchange.status ?? 200, headers })
+          : Response.json(exchange.body, { status: exchange.status ?? 200, headers });
+      const request = new Request(exchange.url, {
         method: exchange.form || exchange.server === 'mcp' ? 'POST' : 'GET',
         headers: {
           ...(exchange.form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
@@ -77,16 +65,10 @@ async function trafficOf(exchanges: Exchange[]): Promise<ScenarioTraffic> {
         ...(exchange.server === 'mcp'
           ? { body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo' } }) }
           : {}),
-      }),
-    );
-  }
-  return {
-    mcpUrl: MCP_URL,
-    issuer: AS_ORIGIN,
-    foreignOrigin: 'http://127.0.0.1:7',
-    requests: recorder.requests,
-    process: PROCESS,
-  };
+      });
+      return { server: exchange.server, request, answer };
+    }),
+  );
 }
 
 const codeRedemption = token(

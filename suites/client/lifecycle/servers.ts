@@ -1,6 +1,7 @@
 import type { HandlerAdaptation, ScenarioSetup, ServerAdaptation } from '../../../harness/client-mode/scenario.ts';
 import { type BearerChallenge, formatBearerChallenge } from '../../../reference-server/resource-server/challenge.ts';
 import { resourceMetadataUrl } from '../../../reference-server/resource-server/index.ts';
+import { jsonObject } from '../traffic.ts';
 
 const AS_METADATA_PATHS = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'];
 const PRM_PATH_PREFIX = '/.well-known/oauth-protected-resource';
@@ -216,13 +217,6 @@ async function editedJson(response: Response, edit: (document: Record<string, un
 
 function scopeItems(scope: string | undefined): string[] {
   return (scope ?? '').split(' ').filter(Boolean);
-}
-
-function jsonObject(text: string): Record<string, unknown> | undefined {
-  const value = parsedJson(text);
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
 }
 
 function parsedJson(text: string): unknown {

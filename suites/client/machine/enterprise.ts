@@ -1,6 +1,7 @@
 import type { ClientRequest } from '../../../harness/client-mode/recorder.ts';
 import { type ClientCheck, notJudged, observed, violated } from '../../../harness/client-mode/scenario.ts';
-import { asTokenRequests, decodeJwt, idpTokenRequests, responseMember } from './traffic.ts';
+import { responseString } from '../traffic.ts';
+import { asTokenRequests, decodeJwt, idpTokenRequests } from './traffic.ts';
 
 const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -71,7 +72,7 @@ export const idJagPresented: ClientCheck = {
     const issued = new Set(
       idpTokenRequests(traffic)
         .filter((request) => request.status === 200)
-        .map((request) => responseMember(request, 'access_token')),
+        .map((request) => responseString(request, 'access_token')),
     );
     const wrong = requests
       .map((request) => ({ request, problem: presentationProblem(request, issued) }))

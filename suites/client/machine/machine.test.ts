@@ -2,6 +2,7 @@ import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ClientRequest } from '../../../harness/client-mode/recorder.ts';
 import type { ScenarioTraffic } from '../../../harness/client-mode/scenario.ts';
+import { EXITED_CLEANLY } from '../made-up-traffic.ts';
 import { itFailsTheMatchingChecks, itPassesWithTheGoodClient } from '../test-support.ts';
 import { clientAssertionWellFormed } from './assertion.ts';
 import { MACHINE_MISBEHAVIOURS } from './misbehaviours.ts';
@@ -53,14 +54,7 @@ function trafficOf(request: ClientRequest): ScenarioTraffic {
     issuer: ISSUER,
     foreignOrigin: 'http://127.0.0.1:9002',
     requests: [request],
-    process: {
-      exitCode: 0,
-      signal: null,
-      timedOut: false,
-      stdout: { text: '', droppedBytes: 0 },
-      stderr: { text: '', droppedBytes: 0 },
-      durationMs: 1,
-    },
+    process: EXITED_CLEANLY,
   };
 }
 

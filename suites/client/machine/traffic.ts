@@ -1,5 +1,6 @@
 import type { ClientRequest } from '../../../harness/client-mode/recorder.ts';
 import type { ScenarioTraffic } from '../../../harness/client-mode/scenario.ts';
+import { jsonObject } from '../traffic.ts';
 
 const AS_METADATA_PATHS = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'];
 
@@ -19,12 +20,6 @@ export function receivedAsMetadata(traffic: ScenarioTraffic): Record<string, unk
     (request) => request.server === 'as' && AS_METADATA_PATHS.includes(request.url.pathname) && request.status === 200,
   );
   return jsonObject(response?.responseBody);
-}
-
-/** A member of a JSON response body, when it is a string (e.g. the `access_token` of a token response). */
-export function responseMember(request: ClientRequest, name: string): string | undefined {
-  const member = jsonObject(request.responseBody)?.[name];
-  return typeof member === 'string' ? member : undefined;
 }
 
 /** A compact JWS taken apart without verifying it: header, claims, and what the signature covers. */
@@ -54,14 +49,3 @@ export { basicClientId } from '../token-auth.ts';
 /** When the request arrived, in seconds since the epoch (the clock client assertions are judged by). */
 export const arrivalSeconds = (request: ClientRequest): number =>
   Math.floor(Date.parse(request.evidence.startedAt) / 1000);
-
-function jsonObject(text: string | undefined): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text ?? '');
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
