@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import { OAuthError } from './errors.ts';
 
 /** Upper bound on any request body the server reads (registration documents, token and login forms). */
@@ -30,14 +31,24 @@ export async function readCappedBytes(
   return Buffer.concat(chunks);
 }
 
-/** Reads the body as text, refusing more than `limit` bytes without buffering them. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads the body as text, refusing more than `limit` bytes without buffering them. A body with a declared length
+ * within the limit is read whole (HTTP/1.1 framing delivers no more than it declares; the listener reads it without a
+ * web stream); one without (chunked) is counted as it arrives.
+ */
 export async function readBodyText(request: Request, limit = MAX_BODY_BYTES): Promise<string> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
+  const declaredLength = request.headers.get('content-length');
+  const declared = Number(declaredLength ?? '0');
   if (declared > limit) throw bodyTooLarge(limit);
-  const bytes = await readCappedBytes(request.body, limit);
-  if (bytes === undefined) throw bodyTooLarge(limit);
+  const bytes =
+    declaredLength !== null && Number.isSafeInteger(declared)
+      ? new Uint8Array(await request.arrayBuffer())
+      : await readCappedBytes(request.body, limit);
+  if (bytes === undefined || bytes.byteLength > limit) throw bodyTooLarge(limit);
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch {
     throw new OAuthError('invalid_request', 'the request body is not valid UTF-8');
   }
@@ -97,15 +108,25 @@ export function serializeCookie(name: string, value: string, { secure, maxAgeSec
   return attributes.join('; ');
 }
 
+/** Random bytes are drawn from the CSPRNG this many at a time and handed out once each (as Node's randomUUID does). */
+const RANDOM_POOL_BYTES = 4096;
+let randomPool = Buffer.alloc(0);
+let randomPoolOffset = 0;
+
 /** A random identifier with `bytes` bytes of entropy, base64url encoded. */
 export function randomToken(bytes = 32): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+  if (randomPoolOffset + bytes > randomPool.length) {
+    randomPool = randomFillSync(Buffer.allocUnsafe(Math.max(RANDOM_POOL_BYTES, bytes)));
+    randomPoolOffset = 0;
+  }
+  const token = randomPool.toString('base64url', randomPoolOffset, randomPoolOffset + bytes);
+  randomPool.fill(0, randomPoolOffset, randomPoolOffset + bytes);
+  randomPoolOffset += bytes;
+  return token;
 }
 
 export function base64url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
 }
 
 /** Compares secrets in time independent of where they first differ. */

@@ -196,22 +196,43 @@ const undeliverableMail: Mailer = {
 
 type Handlers = RouteSpec['handlers'];
 
-/** Machine-facing endpoints answer cross-origin requests (browser-based MCP clients); pages and /authorize do not. */
-const crossOrigin = cors({
+/**
+ * Machine-facing endpoints answer cross-origin requests (browser-based MCP clients); pages and /authorize do not.
+ * Preflights get Hono's CORS answer; other requests the one header it would add (any origin, no credentials), set on
+ * the handler's own response so the answer is not rebuilt around it.
+ */
+const crossOriginPreflight = cors({
   origin: '*',
   allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
   allowHeaders: ['Authorization', 'Content-Type'],
 });
 
+function allowAnyOrigin(response: Response): Response {
+  try {
+    response.headers.set('Access-Control-Allow-Origin', '*');
+    return response;
+  } catch {
+    // A response with immutable headers (one fetched from elsewhere) is copied first.
+    const copy = new Response(response.body, response);
+    copy.headers.set('Access-Control-Allow-Origin', '*');
+    return copy;
+  }
+}
+
 function route(app: Hono, path: string, handlers: Handlers, options: { crossOrigin?: boolean } = {}): void {
-  if (options.crossOrigin) app.use(path, crossOrigin);
+  if (options.crossOrigin) app.options(path, crossOriginPreflight);
   app.all(path, async (c) => {
-    const head = c.req.method === 'HEAD';
-    const handle = handlers[(head ? 'GET' : c.req.method) as HttpMethod];
-    if (!handle) return methodNotAllowed(c.req.method, Object.keys(handlers));
-    const response = await handle(c.req.raw);
-    return head ? new Response(null, { status: response.status, headers: response.headers }) : response;
+    const response = await answerRoute(handlers, c.req.raw).catch((thrown) => errorResponse(asOAuthError(thrown)));
+    return options.crossOrigin ? allowAnyOrigin(response) : response;
   });
+}
+
+async function answerRoute(handlers: Handlers, request: Request): Promise<Response> {
+  const head = request.method === 'HEAD';
+  const handle = handlers[(head ? 'GET' : request.method) as HttpMethod];
+  if (!handle) return methodNotAllowed(request.method, Object.keys(handlers));
+  const response = await handle(request);
+  return head ? new Response(null, { status: response.status, headers: response.headers }) : response;
 }
 
 function methodNotAllowed(method: string, allowed: string[]): Response {

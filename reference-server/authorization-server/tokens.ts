@@ -47,6 +47,23 @@ export interface IssuedAccessToken {
   record: AccessTokenRecord;
 }
 
+/** What a token response carries, noted as it is built so the token endpoint records it without reading it back. */
+export interface IssuedTokenNote {
+  record: AccessTokenRecord;
+  withRefreshToken: boolean;
+}
+
+const ISSUED_IN_RESPONSE = new WeakMap<Response, IssuedTokenNote>();
+
+export function noteIssuedToken(response: Response, note: IssuedTokenNote): Response {
+  ISSUED_IN_RESPONSE.set(response, note);
+  return response;
+}
+
+export function issuedTokenNoted(response: Response): IssuedTokenNote | undefined {
+  return ISSUED_IN_RESPONSE.get(response);
+}
+
 /**
  * RFC 9068: a JWT access token typed `at+jwt` (§2.1), carrying iss, sub, aud, client_id, iat, exp, jti and scope
  * (§2.2), audience-restricted to the requested resource (§3, RFC 8707 §2). Recorded by `jti` with its grant, so

@@ -40,24 +40,78 @@ export function createMemoryStore(): Store {
   };
 }
 
+/**
+ * A deep copy of a stored value. The records are small trees of plain objects, arrays and primitives, copied member by
+ * member (several times cheaper than structuredClone for them); anything else (a Date, a typed array) is
+ * structuredClone'd.
+ */
+function deepCopy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(deepCopy) as T;
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return structuredClone(value);
+  const copied: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) copied[key] = deepCopy(member);
+  return copied as T;
+}
+
 function copy<T>(value: T | undefined): T | undefined {
-  return value === undefined ? undefined : structuredClone(value);
+  return value === undefined ? undefined : deepCopy(value);
+}
+
+/** The ids of the records that share a key (a grant's tokens, a client's grants), so listing them scans no others. */
+class SecondaryIndex {
+  readonly #ids = new Map<string, Set<string>>();
+
+  add(key: string, id: string): void {
+    const ids = this.#ids.get(key);
+    if (ids) ids.add(id);
+    else this.#ids.set(key, new Set([id]));
+  }
+
+  remove(key: string, id: string): void {
+    this.#ids.get(key)?.delete(id);
+  }
+
+  /** The records under `key`, copied out, in the order they were first saved. */
+  list<T>(key: string, records: Map<string, T>): T[] {
+    const listed: T[] = [];
+    for (const id of this.#ids.get(key) ?? []) {
+      const record = records.get(id);
+      if (record !== undefined) listed.push(deepCopy(record));
+    }
+    return listed;
+  }
+}
+
+/** Saves a copy of `record` under `id`, keeping `index` (by `key`) in step when a save changes the key. */
+function saveIndexed<T>(
+  records: Map<string, T>,
+  index: SecondaryIndex,
+  id: string,
+  record: T,
+  key: (record: T) => string,
+) {
+  const previous = records.get(id);
+  if (previous !== undefined) index.remove(key(previous), id);
+  records.set(id, deepCopy(record));
+  index.add(key(record), id);
 }
 
 function memoryClients(): ClientStore {
   const clients = new Map<string, ClientRecord>();
   return {
     get: async (clientId) => copy(clients.get(clientId)),
-    save: async (client) => void clients.set(client.client_id, structuredClone(client)),
+    save: async (client) => void clients.set(client.client_id, deepCopy(client)),
     delete: async (clientId) => clients.delete(clientId),
-    list: async () => [...clients.values()].map((client) => structuredClone(client)),
+    list: async () => [...clients.values()].map((client) => deepCopy(client)),
   };
 }
 
 function memoryCodes(): AuthorizationCodeStore {
   const codes = new Map<string, AuthorizationCodeRecord>();
   return {
-    save: async (record) => void codes.set(record.code, structuredClone(record)),
+    save: async (record) => void codes.set(record.code, deepCopy(record)),
     get: async (code) => copy(codes.get(code)),
     markRedeemed: async (code, at) => {
       const record = codes.get(code);
@@ -70,36 +124,37 @@ function memoryCodes(): AuthorizationCodeStore {
 
 function memoryGrants(): GrantStore {
   const grants = new Map<string, GrantRecord>();
+  const byClient = new SecondaryIndex();
   return {
-    save: async (record) => void grants.set(record.id, structuredClone(record)),
+    save: async (record) => saveIndexed(grants, byClient, record.id, record, (grant) => grant.clientId),
     get: async (id) => copy(grants.get(id)),
     revoke: async (id, at) => {
       const grant = grants.get(id);
       if (grant && grant.revokedAt === undefined) grant.revokedAt = at;
     },
-    listByClient: async (clientId) =>
-      [...grants.values()].filter((grant) => grant.clientId === clientId).map((grant) => structuredClone(grant)),
+    listByClient: async (clientId) => byClient.list(clientId, grants),
   };
 }
 
 function memoryTokens(): AccessTokenStore {
   const tokens = new Map<string, AccessTokenRecord>();
+  const byGrant = new SecondaryIndex();
   return {
-    save: async (record) => void tokens.set(record.jti, structuredClone(record)),
+    save: async (record) => saveIndexed(tokens, byGrant, record.jti, record, (token) => token.grantId),
     get: async (jti) => copy(tokens.get(jti)),
     revoke: async (jti, at) => {
       const token = tokens.get(jti);
       if (token && token.revokedAt === undefined) token.revokedAt = at;
     },
-    listByGrant: async (grantId) =>
-      [...tokens.values()].filter((token) => token.grantId === grantId).map((token) => structuredClone(token)),
+    listByGrant: async (grantId) => byGrant.list(grantId, tokens),
   };
 }
 
 function memoryRefreshTokens(): RefreshTokenStore {
   const tokens = new Map<string, RefreshTokenRecord>();
+  const byGrant = new SecondaryIndex();
   return {
-    save: async (record) => void tokens.set(record.id, structuredClone(record)),
+    save: async (record) => saveIndexed(tokens, byGrant, record.id, record, (token) => token.grantId),
     get: async (id) => copy(tokens.get(id)),
     markRotated: async (id, at) => {
       const token = tokens.get(id);
@@ -111,8 +166,7 @@ function memoryRefreshTokens(): RefreshTokenStore {
       const token = tokens.get(id);
       if (token && token.revokedAt === undefined) token.revokedAt = at;
     },
-    listByGrant: async (grantId) =>
-      [...tokens.values()].filter((token) => token.grantId === grantId).map((token) => structuredClone(token)),
+    listByGrant: async (grantId) => byGrant.list(grantId, tokens),
   };
 }
 
@@ -131,7 +185,7 @@ function memoryOneTimeIds(): OneTimeIdStore {
 function memoryRecords<T extends { id: string }>(): RecordStore<T> {
   const records = new Map<string, T>();
   return {
-    save: async (record) => void records.set(record.id, structuredClone(record)),
+    save: async (record) => void records.set(record.id, deepCopy(record)),
     get: async (id) => copy(records.get(id)),
     delete: async (id) => void records.delete(id),
   };
@@ -140,7 +194,7 @@ function memoryRecords<T extends { id: string }>(): RecordStore<T> {
 function memoryBackchannelRequests(): BackchannelRequestStore {
   const records = new Map<string, BackchannelRequestRecord>();
   return {
-    save: async (record) => void records.set(record.id, structuredClone(record)),
+    save: async (record) => void records.set(record.id, deepCopy(record)),
     get: async (id) => copy(records.get(id)),
     delete: async (id) => void records.delete(id),
     decide: async (id, status, at) => {
@@ -162,13 +216,13 @@ function memoryAuditLog(): AuditLog {
   const events: AuditEvent[] = [];
   return {
     async append(event) {
-      events.push(structuredClone(event));
+      events.push(deepCopy(event));
     },
     async list(issuer, kinds) {
       return events
         .filter((event) => issuer === undefined || event.issuer === issuer)
         .filter((event) => kinds === undefined || kinds.includes(event.kind))
-        .map((event) => structuredClone(event));
+        .map((event) => deepCopy(event));
     },
   };
 }
@@ -193,12 +247,12 @@ function memoryUsers(): UserStore {
     get: async (id) => copy(users.get(id)),
     findByLoginId: async (tenant, loginId) => find(tenant, (user) => hasLoginId(user, loginId)),
     findByExternalId: async (tenant, externalId) => find(tenant, (user) => user.externalIds.includes(externalId)),
-    save: async (user) => void users.set(user.id, structuredClone(user)),
+    save: async (user) => void users.set(user.id, deepCopy(user)),
     list: async (tenant) =>
       [...users.values()]
         .filter((user) => tenant === undefined || user.tenant === tenant)
         .sort((a, b) => a.createdAt - b.createdAt)
-        .map((user) => structuredClone(user)),
+        .map((user) => deepCopy(user)),
   };
 }
 
@@ -207,7 +261,7 @@ function memoryConsents(): ConsentStore {
   const key = (userId: string, clientId: string) => JSON.stringify([userId, clientId]);
   return {
     get: async (userId, clientId) => copy(consents.get(key(userId, clientId))),
-    save: async (record) => void consents.set(key(record.userId, record.clientId), structuredClone(record)),
+    save: async (record) => void consents.set(key(record.userId, record.clientId), deepCopy(record)),
     deleteByClient: async (clientId) => {
       let withdrawn = 0;
       for (const [id, record] of consents) {

@@ -16,7 +16,7 @@ import {
 } from '../grants/refresh-token.ts';
 import { exchangeToken, TOKEN_EXCHANGE_GRANT } from '../grants/token-exchange.ts';
 import { base64url, readForm, singleParam } from '../http.ts';
-import { findTokenRecord, hasOfflineAccess, issueAccessToken, revokeGrant } from '../tokens.ts';
+import { findTokenRecord, hasOfflineAccess, issueAccessToken, issuedTokenNoted, revokeGrant } from '../tokens.ts';
 import { canonicalResource } from './authorize.ts';
 
 const VERIFIER_SHAPE = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -59,11 +59,16 @@ async function runGrant(
 
 /**
  * Seed 004 (audit log): every access token issued here is recorded by its `jti`, grant type, client, user and scope;
- * the token itself never is (RFC 9700 §4.13: logs are no place for bearer credentials). The answer's body is read once
- * and the answer rebuilt from it, unchanged.
+ * the token itself never is (RFC 9700 §4.13: logs are no place for bearer credentials). A response built with a note
+ * of what it carries is recorded from the note; any other is read once and rebuilt from its body, unchanged.
  */
 async function recordIssuance(ctx: IssuerContext, grantType: string, response: Response): Promise<Response> {
   if (response.status !== 200) return response;
+  const noted = issuedTokenNoted(response);
+  if (noted) {
+    await recordTokenIssued(ctx, grantType, noted.record, noted.withRefreshToken);
+    return response;
+  }
   const text = await response.text();
   await recordIssuedBody(ctx, grantType, text);
   return new Response(text, response);
@@ -78,7 +83,15 @@ async function recordIssuedBody(ctx: IssuerContext, grantType: string, text: str
   }
   if (typeof body?.access_token !== 'string') return;
   const record = await issuedTokenRecord(ctx, body.access_token);
-  if (!record) return;
+  if (record) await recordTokenIssued(ctx, grantType, record, typeof body.refresh_token === 'string');
+}
+
+async function recordTokenIssued(
+  ctx: IssuerContext,
+  grantType: string,
+  record: AccessTokenRecord,
+  withRefreshToken: boolean,
+): Promise<void> {
   const onBehalf = record.sub === record.clientId ? 'itself' : record.sub;
   await recordActivity(ctx, {
     kind: 'token-issued',
@@ -91,7 +104,7 @@ async function recordIssuedBody(ctx: IssuerContext, grantType: string, text: str
       scope: record.scope,
       audience: record.aud,
       format: record.format,
-      refresh_token: typeof body.refresh_token === 'string',
+      refresh_token: withRefreshToken,
     },
   });
 }

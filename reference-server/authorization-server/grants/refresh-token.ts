@@ -16,6 +16,7 @@ import {
   hasOfflineAccess,
   type IssuedAccessToken,
   issueAccessToken,
+  noteIssuedToken,
   OFFLINE_ACCESS,
   resourceScope,
   revokeGrant,
@@ -136,7 +137,8 @@ export function tokenEndpointResponse(
     ...(accessScope ? { scope: accessScope } : {}),
     ...(refreshToken ? { refresh_token: refreshToken } : {}),
   };
-  return jsonResponse(body, 200, ctx.defects.has('token-response-cacheable') ? {} : { ...NO_STORE });
+  const response = jsonResponse(body, 200, ctx.defects.has('token-response-cacheable') ? {} : { ...NO_STORE });
+  return noteIssuedToken(response, { record: issued.record, withRefreshToken: refreshToken !== undefined });
 }
 
 function invalidGrant(description: string): OAuthError {
