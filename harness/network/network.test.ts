@@ -147,6 +147,14 @@ describe('Network', () => {
     expect(seen).toEqual([]);
   });
 
+  it('passes mounted answers through uncopied when asked to, for unrecorded calls only, still within the deadline', async () => {
+    const network = networkWithEcho({ maxResponseBytes: 1024, timeoutMs: 50, passMountedAnswersThrough: true });
+    const big = await network.internalFetch('https://as.example.test/big');
+    expect((await big.text()).length).toBeGreaterThan(1024);
+    await expect(network.internalFetch('https://as.example.test/slow')).rejects.toThrow(/no answer within 50 ms/);
+    await expect(network.fetch('https://as.example.test/big')).rejects.toThrow(/larger than 1024 bytes/);
+  });
+
   it('refuses hosts the target did not declare, naming them', async () => {
     const network = networkWithEcho();
     await expect(network.fetch('https://elsewhere.example/x')).rejects.toThrow(

@@ -28,6 +28,12 @@ export interface NetworkOptions {
   timeoutMs?: number;
   maxResponseBytes?: number;
   maxRedirects?: number;
+  /**
+   * Unrecorded answers of mounted handlers are passed through as given: not copied, not capped (the deadline still
+   * holds for the answer itself). For simulations of the harness's own in-memory system, where copying every body
+   * costs more than the handlers' work; never for networks that mount a target's code.
+   */
+  passMountedAnswersThrough?: boolean;
 }
 
 type ExchangeSink = RecordedExchange[];
@@ -58,6 +64,7 @@ export class Network {
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
   readonly maxRedirects: number;
+  readonly #passMountedAnswersThrough: boolean;
   /** Fetch that records into the current evidence scope: what checks and the harness use. */
   readonly fetch: Fetch;
   /** Fetch for the system under test's own outbound calls (e.g. an RS fetching JWKS): routed, not check evidence. */
@@ -68,6 +75,7 @@ export class Network {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxResponseBytes = options.maxResponseBytes ?? 2 * 1024 * 1024;
     this.maxRedirects = options.maxRedirects ?? 8;
+    this.#passMountedAnswersThrough = options.passMountedAnswersThrough ?? false;
     this.fetch = (input, init) => this.#fetch(input, init, true);
     this.internalFetch = (input, init) => this.#fetch(input, init, false);
   }
@@ -137,6 +145,9 @@ export class Network {
   async #exchange(request: Request, body: RequestBody | undefined, recorded: boolean): Promise<Response> {
     const startedAt = Date.now();
     const recordedRequest = recorded ? describeRequest(request, body) : undefined;
+    if (!recordedRequest && this.#passMountedAnswersThrough && this.isMounted(request.url)) {
+      return this.#respondInMemory(request);
+    }
     try {
       const { response, bytes } = await this.#respond(request);
       if (recordedRequest) {
@@ -170,6 +181,18 @@ export class Network {
     try {
       const raw = substitute ?? (await this.#dispatch(request, deadline));
       return await readLimited(raw, { maxBytes: this.maxResponseBytes, deadline });
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  /** An unrecorded exchange with a mounted handler, passed through: its answer as given, before the deadline. */
+  async #respondInMemory(request: Request): Promise<Response> {
+    const substitute = await this.#applyFaults(request);
+    if (substitute) return substitute;
+    const deadline = new Deadline(this.timeoutMs, request.url);
+    try {
+      return await this.#dispatch(request, deadline);
     } finally {
       deadline.clear();
     }

@@ -76,7 +76,8 @@ export async function embeddedWorld(defects: readonly Defect[] = []): Promise<Si
     clock,
     audience: system.issuer,
   });
-  const network = new Network();
+  // The embedded reference system is the harness's own code: its answers need no copy (issue 8's agents benchmark).
+  const network = new Network({ passMountedAnswersThrough: true });
   system.mount(network);
   network.mount(SIMULATION_HOMEGROWN, homegrown.handler);
   network.mount(SIMULATION_WORKLOAD_ISSUER, workloadIssuer.handler);

@@ -69,10 +69,15 @@ export function issuedTokenNoted(response: Response): IssuedTokenNote | undefine
  * (§2.2), audience-restricted to the requested resource (§3, RFC 8707 §2). Recorded by `jti` with its grant, so
  * revoking the grant revokes the token. An opaque token is a random 256-bit string recorded with the same claims.
  */
-export async function issueAccessToken(ctx: IssuerContext, grant: AccessTokenGrant): Promise<IssuedAccessToken> {
+export async function issueAccessToken(
+  ctx: IssuerContext,
+  grant: AccessTokenGrant,
+  /** The client's record when the caller holds it already (it authenticated at this request). */
+  knownClient?: ClientRecord,
+): Promise<IssuedAccessToken> {
   const { defects } = ctx;
   const iat = epochSeconds(ctx.clock);
-  const client = await ctx.store.clients.get(grant.clientId);
+  const client = knownClient ?? (await ctx.store.clients.get(grant.clientId));
   const expiresIn = defects.has('long-lived-access-tokens') ? THIRTY_DAYS_SECONDS : accessTokenTtl(ctx, grant, client);
   const opaqueToken = ctx.accessTokenFormat === 'opaque' ? randomToken(32) : undefined;
   const record: AccessTokenRecord = {

@@ -189,6 +189,9 @@ export function checkResource(ctx: IssuerContext, values: string[]): RegisteredR
     if (only && others.length === 0) return only;
     throw new OAuthError('invalid_target', 'resource is required: this server protects several resources');
   }
+  // The usual case: the registered resource spelled as registered (an absolute URI without a fragment).
+  const exact = ctx.resources.find((candidate) => candidate.resource === value);
+  if (exact && !value.includes('#')) return exact;
   const canonical = canonicalResource(value);
   if (!canonical) throw new OAuthError('invalid_target', `resource "${value}" is not an absolute URI`);
   if (value.includes('#')) throw new OAuthError('invalid_target', `resource "${value}" must not contain a fragment`);

@@ -36,14 +36,18 @@ export async function clientCredentialsGrant(
   });
   // RFC 8707 §2: the token's audience is the resource asked for.
   const audience = ctx.defects.has('client-credentials-audience-unbound') ? ctx.issuer : target.resource;
-  const issued = await issueAccessToken(ctx, {
-    grantId,
-    clientId: client.client_id,
-    sub: client.client_id,
-    resource: audience,
-    scope,
-    subject: 'client',
-  });
+  const issued = await issueAccessToken(
+    ctx,
+    {
+      grantId,
+      clientId: client.client_id,
+      sub: client.client_id,
+      resource: audience,
+      scope,
+      subject: 'client',
+    },
+    client,
+  );
   return tokenEndpointResponse(ctx, issued, scope, undefined);
 }
 
