@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { OAuthError } from './errors.ts';
 
 /** Upper bound on any request body the server reads (registration documents, token and login forms). */
@@ -129,15 +129,10 @@ export function base64url(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
 }
 
-/** Compares secrets in time independent of where they first differ. */
+/** Compares secrets in time independent of their contents and lengths (their SHA-256 digests, compared in full). */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const left = new TextEncoder().encode(a);
-  const right = new TextEncoder().encode(b);
-  let difference = left.length ^ right.length;
-  for (let index = 0; index < Math.max(left.length, right.length); index++) {
-    difference |= (left[index] ?? 0) ^ (right[index] ?? 0);
-  }
-  return difference === 0;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(a), digest(b)) && a === b;
 }
 
 export function redirectResponse(location: string, status: 302 | 303, headers: Record<string, string> = {}): Response {
