@@ -75,15 +75,18 @@ describe('mcp-auth-conformance simulate', () => {
     expect((await cli(['simulate', '--scenario', join(dir, 'absent.json')])).stderr).toMatch(/^error: cannot read/);
     const path = await file('ok.json', scenario);
     expect((await cli(['simulate', '--scenario', path, '--agents', 'many'])).code).toBe(2);
+    expect((await cli(['simulate', '--scenario', path, '--concurrency', '0'])).code).toBe(2);
   });
 
   it('exits 0 when every invariant holds, and writes simulation.json with the overrides applied', async () => {
     const path = await file('ok.json', scenario);
     const out = join(dir, 'ok-report');
-    const { code } = await cli(['simulate', '--scenario', path, '--agents', '2', '--duration', '200', '--out', out]);
+    const overrides = ['--agents', '2', '--duration', '200', '--concurrency', '1'];
+    const { code } = await cli(['simulate', '--scenario', path, ...overrides, '--out', out]);
     expect(code).toBe(0);
     const result = JSON.parse(await readFile(join(out, 'simulation.json'), 'utf8')) as SimulationResult;
-    expect(result).toMatchObject({ agents: 2, durationS: 200, verdict: 'PASS', target: { kind: 'embedded' } });
+    expect(result).toMatchObject({ agents: 2, durationS: 200, maxConcurrentActors: 1, verdict: 'PASS' });
+    expect(result.target.kind).toBe('embedded');
   });
 
   it('exits 1 when a loopback target answers 5xx, and skips the invariants that need the reference internals', async () => {

@@ -11,6 +11,7 @@ export interface SimulateCommandOptions {
   target?: string;
   agents?: number;
   duration?: number;
+  concurrency?: number;
   seed: number;
   out: string;
 }
@@ -30,6 +31,7 @@ export async function simulateCommand(options: SimulateCommandOptions, out: Outp
     seed: options.seed,
     ...(options.agents !== undefined ? { agents: options.agents } : {}),
     ...(options.duration !== undefined ? { durationS: options.duration } : {}),
+    ...(options.concurrency !== undefined ? { maxConcurrentActors: options.concurrency } : {}),
     ...(target ? { target } : {}),
     onProgress: (snapshot) => progress.update(snapshot),
   }).finally(() => progress.done());
@@ -67,6 +69,7 @@ export function registerSimulateCommand(
     .option('--target <file>', 'target file (JSON); loopback only, bounded requests and time')
     .option('--agents <n>', 'override the number of agents', positiveInteger)
     .option('--duration <seconds>', 'override the simulated duration', positiveInteger)
+    .option('--concurrency <n>', 'at most this many actors in flight at once (default 64)', positiveInteger)
     .option('--seed <n>', 'seed of the population and its behaviour', seedNumber, 1)
     .option('--out <dir>', 'folder for simulation.json and simulation.html', './simulation-report')
     .action(async (options: SimulateCommandOptions) => setExitCode(await simulateCommand(options, out)));

@@ -329,6 +329,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     target: { name: baseWorld.name, kind: baseWorld.kind },
     seed,
     agents,
+    maxConcurrentActors,
     durationS,
     wallMs: Math.round(performance.now() - wallStart),
     peakRssBytes: peakRss,

@@ -81,6 +81,8 @@ export interface SimulationResult {
   target: { name: string; kind: 'embedded' | 'target-file' };
   seed: number;
   agents: number;
+  /** At most this many actors were in flight at once. */
+  maxConcurrentActors: number;
   /** Simulated duration. */
   durationS: number;
   /** Real time the run took. */

@@ -55,7 +55,11 @@ export class SessionStore<Session extends McpSession = McpSession> {
   }
 
   add(session: Session): void {
-    for (const [id, entry] of this.#sessions) if (this.#isIdle(entry.lastUsed)) this.end(id);
+    // The map is in order of last use (get moves a session to the end), so the idle ones are all at the front.
+    for (const [id, entry] of this.#sessions) {
+      if (!this.#isIdle(entry.lastUsed)) break;
+      this.end(id);
+    }
     while (this.#sessions.size >= this.#maxSessions) {
       const leastRecentlyUsed = this.#sessions.keys().next().value;
       if (leastRecentlyUsed === undefined) break;

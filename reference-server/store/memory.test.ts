@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { UserRecord } from './index.ts';
-import { createMemoryStore } from './memory.ts';
+import type { AccessTokenRecord, UserRecord } from './index.ts';
+import { AUDIT_RETENTION, createMemoryStore } from './memory.ts';
 
 function user(id: string, overrides: Partial<UserRecord> = {}): UserRecord {
   return {
@@ -92,5 +92,54 @@ describe('memory consent store', () => {
     const { consents } = createMemoryStore();
     await consents.save({ userId: 'a|b', clientId: 'c', scopes: ['x'], grantedAt: 1 });
     expect(await consents.get('a', 'b|c')).toBeUndefined();
+  });
+});
+
+function accessToken(jti: string, grantId: string): AccessTokenRecord {
+  return {
+    jti,
+    format: 'jwt',
+    grantId,
+    issuer: 'https://as.test',
+    clientId: 'c',
+    sub: 's',
+    aud: 'r',
+    scope: '',
+    iat: 1,
+    exp: 2,
+  };
+}
+
+describe('memory token, audit and one-time id stores', () => {
+  it("lists a grant's tokens from its index, following a save that moves a token to another grant", async () => {
+    const { tokens } = createMemoryStore();
+    await tokens.save(accessToken('t1', 'g1'));
+    await tokens.save(accessToken('t2', 'g2'));
+    await tokens.save(accessToken('t3', 'g1'));
+    await tokens.save(accessToken('t3', 'g2'));
+    expect((await tokens.listByGrant('g1')).map((token) => token.jti)).toEqual(['t1']);
+    expect((await tokens.listByGrant('g2')).map((token) => token.jti)).toEqual(['t2', 't3']);
+    const [listed] = await tokens.listByGrant('g1');
+    listed!.scope = 'changed outside';
+    expect((await tokens.get('t1'))?.scope).toBe('');
+  });
+
+  it('keeps the newest events of the audit log within its retention', async () => {
+    const { audit } = createMemoryStore();
+    const total = Math.ceil(AUDIT_RETENTION * 1.1) + 1;
+    for (let index = 0; index < total; index++) {
+      await audit.append({ id: `e${index}`, kind: 'login', issuer: 'https://as.test', at: index, summary: 'x' });
+    }
+    const kept = await audit.list(undefined, undefined);
+    expect(kept.length).toBeLessThanOrEqual(AUDIT_RETENTION * 1.1);
+    expect(kept.at(-1)?.id).toBe(`e${total - 1}`);
+    expect(kept[0]?.id).toBe(`e${total - kept.length}`);
+  });
+
+  it('refuses a one-time id until it expires, then takes it again', async () => {
+    const { assertionIds } = createMemoryStore();
+    expect(await assertionIds.use('jti-1', 5_000, 1_000)).toBe(true);
+    expect(await assertionIds.use('jti-1', 6_000, 1_500)).toBe(false);
+    expect(await assertionIds.use('jti-1', 9_000, 5_000)).toBe(true);
   });
 });

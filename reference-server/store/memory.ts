@@ -22,6 +22,10 @@ import type {
   UserStore,
 } from './index.ts';
 
+/** The in-memory audit log keeps the newest this many events (long simulations would otherwise grow it forever). */
+export const AUDIT_RETENTION = 100_000;
+const ONE_TIME_ID_SWEEP_MS = 1000;
+
 /** The default store: plain Maps, gone when the process ends. Records are copied in and out, as a database would. */
 export function createMemoryStore(): Store {
   return {
@@ -172,10 +176,16 @@ function memoryRefreshTokens(): RefreshTokenStore {
 
 function memoryOneTimeIds(): OneTimeIdStore {
   const used = new Map<string, number>();
+  let nextSweep = Number.NEGATIVE_INFINITY;
   return {
     use: async (id, expiresAt, now) => {
-      for (const [seen, until] of used) if (until <= now) used.delete(seen);
-      if (used.has(id)) return false;
+      // Expired ids are forgotten at most once a second (a sweep visits them all).
+      if (now >= nextSweep) {
+        for (const [seen, until] of used) if (until <= now) used.delete(seen);
+        nextSweep = now + ONE_TIME_ID_SWEEP_MS;
+      }
+      const until = used.get(id);
+      if (until !== undefined && until > now) return false;
       used.set(id, expiresAt);
       return true;
     },
@@ -217,6 +227,8 @@ function memoryAuditLog(): AuditLog {
   return {
     async append(event) {
       events.push(deepCopy(event));
+      // The oldest events go once the log is a tenth over its retention, so dropping them costs O(1) per event.
+      if (events.length > AUDIT_RETENTION * 1.1) events.splice(0, events.length - AUDIT_RETENTION);
     },
     async list(issuer, kinds) {
       return events

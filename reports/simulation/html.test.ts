@@ -128,7 +128,7 @@ describe('renderSimulationHtml', () => {
       '<dt>Journeys</dt><dd>520 started, 471 completed (90.6 %)</dd>',
       '<dt>Wall time</dt><dd>4.32 s</dd>',
       '<dt>Peak RSS</dt><dd>178.3 MiB</dd>',
-      '<dt>Agents</dt><dd>50</dd>',
+      '<dt>Agents</dt><dd>50 (at most 64 in flight)</dd>',
       '<dt>Seed</dt><dd>7</dd>',
     ]) {
       expect(html).toContain(fact);

@@ -57,7 +57,7 @@ function renderTotals(result: SimulationResult): string {
     ['Scenario file', result.scenario.file],
     ['Target', `${result.target.name} (${result.target.kind})`],
     ['Seed', String(result.seed)],
-    ['Agents', formatCount(result.agents)],
+    ['Agents', `${formatCount(result.agents)} (at most ${formatCount(result.maxConcurrentActors)} in flight)`],
     ['Actors', describeActors(result.actors)],
     ['Simulated time', formatSimTime(result.durationS)],
     ['Wall time', formatWallTime(result.wallMs)],

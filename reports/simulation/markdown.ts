@@ -27,7 +27,7 @@ function renderHeader(result: SimulationResult): string {
     `# MCP authorization simulation: ${escapeText(result.scenario.name)} — ${result.verdict}`,
     '',
     `- **Target:** ${escapeText(result.target.name)} (${result.target.kind}), seed ${result.seed}`,
-    `- **Agents:** ${formatCount(result.agents)} (${escapeText(describeActors(result.actors))})`,
+    `- **Agents:** ${formatCount(result.agents)} (${escapeText(describeActors(result.actors))}; at most ${formatCount(result.maxConcurrentActors)} in flight)`,
     `- **Time:** ${formatSimTime(result.durationS)} simulated in ${formatWallTime(result.wallMs)}, peak RSS ${formatBytes(result.peakRssBytes)}`,
     `- **Journeys:** ${formatCount(totals.journeysStarted)} started, ${formatCount(totals.journeysCompleted)} completed; ${formatCount(totals.requests)} requests`,
     `- **Tokens:** ${formatCount(totals.tokensIssued)} issued, ${formatCount(totals.refreshes)} refreshes (${formatCount(Math.round(totals.refreshChurnPerMinute * 10) / 10)} / min)`,

@@ -141,6 +141,7 @@ export function sampleSimulationResult(overrides: Partial<SimulationResult> = {}
     target: { name: 'reference', kind: 'embedded' },
     seed: 7,
     agents: 50,
+    maxConcurrentActors: 64,
     durationS: DURATION_S,
     wallMs: 4321,
     peakRssBytes: 187_000_000,
