@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, customFetch, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import type { JSONWebKeySet } from 'jose';
 import type { Fetch } from '../../harness/network/types.ts';
 
 /** An issuer this resource server accepts tokens from, with the rules its tokens must also meet. */
@@ -13,8 +13,7 @@ export interface TrustedIssuer {
 /** The parts of a trusted issuer's RFC 8414 metadata a resource server relies on. */
 export interface DiscoveredIssuer {
   issuer: string;
-  keys: JWTVerifyGetKey;
-  /** The published key set as a document (for the planted key-confusion defect, which needs the raw keys). */
+  /** The published key set as a document, read anew at each call (token-keys.ts caches it by the injected clock). */
   jwks(): Promise<JSONWebKeySet>;
   introspectionEndpoint?: string;
   tokenEndpoint?: string;
@@ -73,14 +72,11 @@ export class IssuerDirectory {
     }
     const jwksUri = metadata.jwks_uri;
     if (typeof jwksUri !== 'string') throw new IssuerDiscoveryError(`${metadataUrl} has no jwks_uri`);
-    const fetch = this.#fetch;
-    const keys = createRemoteJWKSet(new URL(jwksUri), { [customFetch]: (url, init) => fetch(url, init) });
     const endpoint = (name: string) => (typeof metadata[name] === 'string' ? metadata[name] : undefined);
     const introspectionEndpoint = endpoint('introspection_endpoint');
     const tokenEndpoint = endpoint('token_endpoint');
     return {
       issuer,
-      keys,
       jwks: async () => (await this.#readJson(jwksUri)) as unknown as JSONWebKeySet,
       ...(introspectionEndpoint ? { introspectionEndpoint } : {}),
       ...(tokenEndpoint ? { tokenEndpoint } : {}),
