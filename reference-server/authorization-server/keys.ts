@@ -1,4 +1,5 @@
 import {
+  CompactSign,
   type CryptoKey,
   calculateJwkThumbprint,
   createLocalJWKSet,
@@ -9,10 +10,10 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
   jwtVerify,
-  SignJWT,
 } from 'jose';
 
 export const SIGNING_ALG = 'ES256';
+const UTF8 = new TextEncoder();
 
 interface KeyPair {
   kid: string;
@@ -77,7 +78,9 @@ export async function createSigningKeys(): Promise<SigningKeys> {
     privateJwks: () => ({ keys: keys.map((key) => ({ ...key.privateJwk })) }),
     async sign(claims, typ) {
       const { kid, privateKey } = current();
-      return new SignJWT(claims).setProtectedHeader({ alg: SIGNING_ALG, typ, kid }).sign(privateKey);
+      // RFC 7519 §7.1: a JWT is a JWS whose payload is the claims set as JSON (the claims are this server's own).
+      const payload = UTF8.encode(JSON.stringify(claims));
+      return new CompactSign(payload).setProtectedHeader({ alg: SIGNING_ALG, typ, kid }).sign(privateKey);
     },
     async verify(token, { issuer, now }) {
       try {
