@@ -6,7 +6,7 @@ import { NetworkError } from '../network/network.ts';
 import type { InvariantName } from './invariants.ts';
 import type { Rng } from './random.ts';
 import type { Behaviour } from './scenario.ts';
-import type { ActorKind } from './types.ts';
+import type { ActorKind, ClientIdentity } from './types.ts';
 import type { SimulationWorld } from './world.ts';
 
 export const MCP_PROTOCOL_VERSION = '2025-11-25';
@@ -31,6 +31,10 @@ export interface ActorProfile {
   password: string;
   /** How far this actor's clock is off (seconds, before fault windows add theirs). */
   skewS: number;
+  /** An interactive user who signs in through the consent flow of the homegrown identity system (its own client). */
+  consentFlow?: boolean;
+  /** How an interactive user's MCP client gets its client_id when signing in without the consent flow. */
+  clientIdentity?: ClientIdentity;
   rng: Rng;
 }
 
@@ -71,6 +75,8 @@ export interface AsMetadata {
   authorization_endpoint?: string;
   token_endpoint: string;
   registration_endpoint?: string;
+  /** Client ID Metadata Documents: the AS accepts an https URL as client_id and fetches the document there. */
+  client_id_metadata_document_supported?: boolean;
   revocation_endpoint?: string;
   backchannel_authentication_endpoint?: string;
 }

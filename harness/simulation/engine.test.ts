@@ -67,6 +67,32 @@ describe('a simulation of the embedded reference system', () => {
   });
 });
 
+describe("interactive users' client identities", () => {
+  const everyIdentity: Partial<ScenarioInput> = {
+    agents: 12,
+    behaviour: { federatedShare: 0, refreshReuseShare: 0, clientIdentity: { dcr: 1, cimd: 1, preRegistered: 1 } },
+  };
+
+  it('gets client_ids by registration, metadata document and pre-registration, each through to a tool call', async () => {
+    const result = await run(everyIdentity);
+    expect(result.verdict).toBe('PASS');
+    expect(Object.values(result.clientIdentities).every((count) => count > 0)).toBe(true);
+    const step = (name: string) => result.steps.find((figures) => figures.step === name);
+    expect(step('registration')?.attempts).toBe(result.clientIdentities.dcr);
+    expect(step('client-id-document')?.successes).toBe(result.clientIdentities.cimd);
+    expect(step('tool-call')?.successes).toBeGreaterThan(0);
+    expect(result.totals.journeysCompleted).toBe(12);
+  });
+
+  it('fails the metadata-document clients, and only them, when the AS does not advertise CIMD', async () => {
+    const result = await run(everyIdentity, ['cimd-metadata-flag-missing']);
+    const documents = result.steps.find((figures) => figures.step === 'client-id-document')!;
+    expect(documents.successes).toBe(0);
+    expect(documents.errors['cimd-not-supported']).toBeGreaterThan(0);
+    expect(result.steps.find((figures) => figures.step === 'registration')?.errors).toEqual({});
+  });
+});
+
 describe('each fault shows in the figures of its window', () => {
   it('idp-outage: consent-flow sign-ins fail during the outage and recover after', async () => {
     const result = await run({

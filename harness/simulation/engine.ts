@@ -15,7 +15,13 @@ import type { Waiting } from './logins.ts';
 import { RunMetrics } from './metrics.ts';
 import { actorSeed, createRng, pickWeighted, type Rng } from './random.ts';
 import { ACTOR_KINDS, faultEndS, type Scenario, type ScenarioFault } from './scenario.ts';
-import type { ActorKind, FaultOutcome, SimulationResult } from './types.ts';
+import {
+  type ActorKind,
+  CLIENT_IDENTITIES,
+  type ClientIdentity,
+  type FaultOutcome,
+  type SimulationResult,
+} from './types.ts';
 import { embeddedWorld, type SimulationWorld, targetWorld } from './world.ts';
 
 export interface SimulationOptions {
@@ -153,6 +159,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const faultTally = new Map<ScenarioFault, Record<string, number>>(faults.map((fault) => [fault, {}]));
   const totals = { requests: 0, journeysStarted: 0, journeysCompleted: 0, tokensIssued: 0, refreshes: 0 };
   const counts = Object.fromEntries(ACTOR_KINDS.map((kind) => [kind, 0])) as Record<ActorKind, number>;
+  const identityCounts = Object.fromEntries(CLIENT_IDENTITIES.map((identity) => [identity, 0])) as Record<
+    ClientIdentity,
+    number
+  >;
   let simMs = 0;
   let peakRss = process.memoryUsage.rss();
   let eventsSinceRssSample = 0;
@@ -264,11 +274,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     metrics.actorFinished(simMs);
   }
 
-  const population = createPopulation(seed, mix, scenario);
+  const population = createPopulation(seed, mix, scenario, {
+    identityWeights: clientIdentityWeights(scenario, baseWorld),
+    consentFlowShare: baseWorld.embedded ? scenario.behaviour.federatedShare : 0,
+  });
   for (const [index, startMs] of arrivals(scenario, agents).entries()) {
     if (startMs >= durationMs) break;
     const profile = population(index);
     counts[profile.kind] += 1;
+    if (profile.clientIdentity) identityCounts[profile.clientIdentity] += 1;
     queue.push(startMs, async () => {
       totals.journeysStarted += 1;
       active += 1;
@@ -334,6 +348,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     wallMs: Math.round(performance.now() - wallStart),
     peakRssBytes: peakRss,
     actors: counts,
+    clientIdentities: identityCounts,
     totals: {
       ...totals,
       refreshChurnPerMinute: Math.round((totals.refreshes / (durationS / 60)) * 100) / 100,
@@ -413,14 +428,44 @@ function skippedInvariants(world: SimulationWorld): Map<InvariantName, string> {
  * Seeded faker: names, emails and passwords drawn in actor order from one seeded sequence (seeding faker costs more
  * than drawing, so it is seeded once); kinds by the mix and clock skew by the scenario's law, from each actor's rng.
  */
-function createPopulation(seed: number, mix: Partial<Record<ActorKind, number>>, scenario: Scenario) {
+/** The scenario's client identity weights without those the world cannot offer; DCR alone when none is left. */
+function clientIdentityWeights(scenario: Scenario, world: SimulationWorld): Partial<Record<ClientIdentity, number>> {
+  const offered = Object.entries(scenario.behaviour.clientIdentity).filter(
+    ([identity, weight]) => weight > 0 && !world.unsupportedClientIdentities.has(identity as ClientIdentity),
+  );
+  return offered.length > 0 ? Object.fromEntries(offered) : { dcr: 1 };
+}
+
+/** Salt of the draws of how a user signs in, so they leave the actor's own random sequence as it was. */
+const SIGN_IN_SALT = 0x5bd1e995;
+
+interface SignInChoices {
+  identityWeights: Partial<Record<ClientIdentity, number>>;
+  /** Share of interactive users who sign in through the consent flow (with the flow's own client). */
+  consentFlowShare: number;
+}
+
+/** How an interactive user signs in: through the consent flow, or automatically with a client of the drawn identity. */
+function signInOf(rng: Rng, choices: SignInChoices): Pick<ActorProfile, 'consentFlow' | 'clientIdentity'> {
+  if (rng.chance(choices.consentFlowShare)) return { consentFlow: true };
+  return { consentFlow: false, clientIdentity: pickWeighted(choices.identityWeights, rng) };
+}
+
+function createPopulation(
+  seed: number,
+  mix: Partial<Record<ActorKind, number>>,
+  scenario: Scenario,
+  signIn: SignInChoices,
+) {
   faker.seed(seed);
   return (index: number): ActorProfile => {
     const rng = createRng(actorSeed(seed, index));
     const first = faker.person.firstName();
     const last = faker.person.lastName();
     const kind = pickWeighted(mix, rng);
+    const signInRng = createRng((actorSeed(seed, index) ^ SIGN_IN_SALT) >>> 0);
     return {
+      ...(kind === 'interactive-user' ? signInOf(signInRng, signIn) : {}),
       id: `${kind}-${index + 1}`,
       index,
       kind,

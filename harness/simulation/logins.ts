@@ -17,6 +17,7 @@ import {
   type TokenSet,
   tokenRequest,
 } from './actor.ts';
+import { clientDocumentUrl } from './client-documents.ts';
 import type { ActorKind } from './types.ts';
 
 export type Wait = AsyncGenerator<number, void, void>;
@@ -87,7 +88,7 @@ async function* interactiveUser(io: ActorIo, memory: ActorMemory): Waiting<Login
   const mcpUrl = io.world.resource;
   memory.as ??= await io.step('discovery', () => discoverFromResource(io, mcpUrl));
   const as = memory.as;
-  memory.federated ??= io.world.embedded !== undefined && io.profile.rng.chance(io.behaviour.federatedShare);
+  memory.federated ??= io.world.embedded !== undefined && io.profile.consentFlow === true;
   const code = memory.federated
     ? await signInThroughConsentFlow(io, memory, as)
     : await signInAutomatically(io, memory, as);
@@ -140,9 +141,9 @@ async function authorizationUrl(io: ActorIo, as: AsMetadata, clientId: string, v
   return url;
 }
 
-/** RFC 7591 once per actor, then an authorization the AS approves without a page (auto-approve / login mode auto). */
+/** A client_id once per actor, then an authorization the AS approves without a page (auto-approve / login mode auto). */
 async function signInAutomatically(io: ActorIo, memory: ActorMemory, as: AsMetadata): Promise<IssuedCode> {
-  memory.client ??= await io.step('registration', () => register(io, as));
+  memory.client ??= await obtainClient(io, as);
   const client = memory.client;
   return io.step('authorize', async () => {
     const verifier = oauth.generateRandomCodeVerifier();
@@ -167,6 +168,31 @@ function codeFrom(callback: URL, state: string, verifier: string): IssuedCode {
   if (!code || callback.searchParams.get('state') !== state)
     throw new StepError('bad-callback', 'no code or bad state');
   return { code, verifier };
+}
+
+/** The client_id of the user's MCP client, as its profile says the client gets one. */
+async function obtainClient(io: ActorIo, as: AsMetadata): Promise<ClientAuth> {
+  switch (io.profile.clientIdentity ?? 'dcr') {
+    case 'dcr':
+      return io.step('registration', () => register(io, as));
+    case 'cimd':
+      return io.step('client-id-document', async () => documentClient(io, as));
+    case 'preRegistered': {
+      const client = io.world.clientIdentities.preRegistered;
+      if (!client) throw new StepError('no-pre-registered-client', 'the world offers no pre-registered client');
+      return { client_id: client.client_id };
+    }
+  }
+}
+
+/** CIMD: the client_id is the URL of the client's metadata document, which the AS fetches at authorization. */
+function documentClient(io: ActorIo, as: AsMetadata): ClientAuth {
+  const origin = io.world.clientIdentities.cimdDocumentOrigin;
+  if (!origin) throw new StepError('no-document-host', 'the world serves no client metadata documents');
+  if (as.client_id_metadata_document_supported !== true) {
+    throw new StepError('cimd-not-supported', 'the AS metadata does not offer client_id_metadata_document_supported');
+  }
+  return { client_id: clientDocumentUrl(origin, io.profile.id) };
 }
 
 async function register(io: ActorIo, as: AsMetadata): Promise<ClientAuth> {

@@ -28,6 +28,12 @@ describe('scenario files', () => {
     expect(scenario.behaviour.sessions).toBe(1);
     expect(scenario.clockSkew).toEqual({ distribution: 'none' });
     expect(scenario.faults).toEqual([]);
+    expect(scenario.behaviour.clientIdentity).toEqual({ dcr: 0.6, cimd: 0.3, preRegistered: 0.1 });
+    expect(parseScenario({ ...minimal, behaviour: { clientIdentity: { cimd: 1 } } }).behaviour.clientIdentity).toEqual({
+      dcr: 0,
+      cimd: 1,
+      preRegistered: 0,
+    });
   });
 
   it('names the offending field', () => {
@@ -46,6 +52,12 @@ describe('scenario files', () => {
       /^faults\.0\.rate: /,
     );
     expect(failure({ ...minimal, arrival: { kind: 'rate' } })).toMatch(/^arrival\.perSecond: /);
+    expect(failure({ ...minimal, behaviour: { clientIdentity: { dcr: 0 } } })).toMatch(
+      /^behaviour\.clientIdentity: give at least one/,
+    );
+    expect(failure({ ...minimal, behaviour: { clientIdentity: { dcr: 1, oauth: 1 } } })).toMatch(
+      /^behaviour\.clientIdentity/,
+    );
     expect(failure([])).toMatch(/^\(root\): /);
   });
 });

@@ -23,6 +23,13 @@ const range = z
   .strictObject({ min: seconds, max: seconds })
   .refine((value) => value.max >= value.min, { error: 'max must be ≥ min', path: ['max'] });
 const share = z.number().min(0).max(1);
+const weight = z.number().min(0).default(0);
+
+const clientIdentity = z
+  .strictObject({ dcr: weight, cimd: weight, preRegistered: weight })
+  .refine((weights) => weights.dcr + weights.cimd + weights.preRegistered > 0, {
+    error: 'give at least one of dcr, cimd, preRegistered a weight above 0',
+  });
 
 const arrival = z.discriminatedUnion('kind', [
   /** Every actor starts at time 0. */
@@ -47,6 +54,11 @@ const behaviour = z.strictObject({
   pauseBetweenSessionsS: range.default({ min: 30, max: 120 }),
   /** Refresh (or get a new token) once the token is this old, even before it expires. */
   refreshAfterS: seconds.optional(),
+  /**
+   * How interactive users' MCP clients get their client_id, as weights: dynamic registration (RFC 7591), a Client ID
+   * Metadata Document URL, or a client registered beforehand.
+   */
+  clientIdentity: clientIdentity.default({ dcr: 0.6, cimd: 0.3, preRegistered: 0.1 }),
   /** Share of interactive users who sign in through the consent flow of the homegrown identity system. */
   federatedShare: share.default(0.5),
   /** Share of actors who replay a rotated refresh token once (as a thief would), to exercise reuse detection. */

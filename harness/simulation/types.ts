@@ -1,5 +1,13 @@
 /** What a simulation run produces: the figures its report (JSON, HTML with SVG charts) is written from. */
 
+/**
+ * How an interactive user's MCP client gets its client_id: RFC 7591 dynamic registration, a Client ID Metadata
+ * Document URL (the AS fetches the document), or a client registered with the AS beforehand.
+ */
+export type ClientIdentity = 'dcr' | 'cimd' | 'preRegistered';
+
+export const CLIENT_IDENTITIES: readonly ClientIdentity[] = ['dcr', 'cimd', 'preRegistered'];
+
 /** The kinds of simulated actor, each running its own journey. */
 export type ActorKind = 'interactive-user' | 'm2m-agent' | 'workload' | 'delegating-service' | 'ciba-agent';
 
@@ -89,6 +97,8 @@ export interface SimulationResult {
   wallMs: number;
   peakRssBytes: number;
   actors: Record<ActorKind, number>;
+  /** The interactive users signing in without the consent flow, by how their MCP client got its client_id. */
+  clientIdentities: Record<ClientIdentity, number>;
   totals: {
     requests: number;
     journeysStarted: number;

@@ -16,10 +16,13 @@ import { ManualClock } from '../clock.ts';
 import { Network } from '../network/network.ts';
 import type { Fetch } from '../network/types.ts';
 import type { TargetFile } from '../target.ts';
-import type { ActorKind } from './types.ts';
+import { clientDocumentHost } from './client-documents.ts';
+import type { ActorKind, ClientIdentity } from './types.ts';
 
 export const SIMULATION_HOMEGROWN = 'https://auth.homegrown.test';
 export const SIMULATION_WORKLOAD_ISSUER = 'https://workload.reference.test';
+/** Where the simulated users' MCP clients publish their Client ID Metadata Documents. */
+export const SIMULATION_CLIENT_DOCUMENTS = 'https://clients.simulation.test';
 
 interface MachineClient {
   client_id: string;
@@ -52,6 +55,15 @@ export interface SimulationWorld {
   clients: { m2m?: MachineClient; workload?: MachineClient; ciba?: MachineClient; exchange?: MachineClient };
   /** Actor kinds this world can host, and why the others cannot. */
   unsupported: Map<ActorKind, string>;
+  /** Where interactive users' clients get a client_id other than by registering (DCR needs nothing here). */
+  clientIdentities: {
+    /** An origin the simulation serves Client ID Metadata Documents from, in reach of the AS. */
+    cimdDocumentOrigin?: string;
+    /** A public client registered beforehand with the world's redirect URI. */
+    preRegistered?: { client_id: string };
+  };
+  /** Client identities this world cannot offer, and why. */
+  unsupportedClientIdentities: Map<ClientIdentity, string>;
   /** Origins whose 5xx answers break the no-5xx invariant. */
   systemOrigins: Set<string>;
   /** Present only in memory. */
@@ -81,6 +93,7 @@ export async function embeddedWorld(defects: readonly Defect[] = []): Promise<Si
   system.mount(network);
   network.mount(SIMULATION_HOMEGROWN, homegrown.handler);
   network.mount(SIMULATION_WORKLOAD_ISSUER, workloadIssuer.handler);
+  network.mount(SIMULATION_CLIENT_DOCUMENTS, clientDocumentHost(REFERENCE_REDIRECT_URI));
   return {
     kind: 'embedded',
     name:
@@ -101,6 +114,11 @@ export async function embeddedWorld(defects: readonly Defect[] = []): Promise<Si
       exchange: system.clients.exchange,
     },
     unsupported: new Map(),
+    clientIdentities: {
+      cimdDocumentOrigin: SIMULATION_CLIENT_DOCUMENTS,
+      preRegistered: { client_id: system.clients.public.client_id },
+    },
+    unsupportedClientIdentities: new Map(),
     systemOrigins: new Set([new URL(system.issuer).origin, new URL(system.resource).origin]),
     embedded: {
       system,
@@ -132,6 +150,13 @@ export function targetWorld(target: TargetFile): SimulationWorld {
     unsupported.set('delegating-service', 'the target file declares no clients.exchange and alternateResource');
   }
   if (target.login.mode !== 'auto') unsupported.set('interactive-user', 'only login.mode "auto" runs headless');
+  const publicClient = target.clients.public;
+  const unsupportedClientIdentities = new Map<ClientIdentity, string>([
+    ['cimd', "the target's AS cannot fetch documents the simulation serves in memory"],
+  ]);
+  if (!publicClient || publicClient.redirect_uri !== target.redirectUri) {
+    unsupportedClientIdentities.set('preRegistered', 'the target file declares no clients.public with its redirectUri');
+  }
   return {
     kind: 'target-file',
     name: target.name,
@@ -147,6 +172,8 @@ export function targetWorld(target: TargetFile): SimulationWorld {
       ...(target.clients.exchange ? { exchange: target.clients.exchange } : {}),
     },
     unsupported,
+    clientIdentities: publicClient ? { preRegistered: { client_id: publicClient.client_id } } : {},
+    unsupportedClientIdentities,
     systemOrigins: new Set(hosts.map((url) => url.origin)),
   };
 }

@@ -1,4 +1,5 @@
 import type {
+  ClientIdentity,
   FaultOutcome,
   FaultWindow,
   InvariantFigures,
@@ -130,6 +131,24 @@ export function timelineEndS(result: SimulationResult): number {
 
 /** `interactive-user 30 · m2m-agent 10`, kinds with no actors left out. */
 export function describeActors(actors: SimulationResult['actors']): string {
-  const present = Object.entries(actors).filter(([, count]) => finite(count) > 0);
-  return present.length ? present.map(([kind, count]) => `${kind} ${formatCount(count)}`).join(' · ') : 'none';
+  return describeLabelledCounts(actors, (kind) => kind);
+}
+
+const CLIENT_IDENTITY_LABELS: Record<ClientIdentity, string> = {
+  dcr: 'registered (DCR)',
+  cimd: 'metadata document (CIMD)',
+  preRegistered: 'pre-registered',
+};
+
+/** How the interactive users' MCP clients got their client_id. */
+export function describeClientIdentities(identities: SimulationResult['clientIdentities'] | undefined): string {
+  return describeLabelledCounts(
+    identities ?? {},
+    (identity) => CLIENT_IDENTITY_LABELS[identity as ClientIdentity] ?? identity,
+  );
+}
+
+function describeLabelledCounts(counts: Record<string, number>, label: (key: string) => string): string {
+  const present = Object.entries(counts).filter(([, count]) => finite(count) > 0);
+  return present.length ? present.map(([key, count]) => `${label(key)} ${formatCount(count)}`).join(' · ') : 'none';
 }

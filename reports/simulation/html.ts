@@ -4,6 +4,7 @@ import type { Chart } from './charts.ts';
 import { errorsChart, faultTag, latencyChart, outcomesChart, stepLatencyChart } from './charts.ts';
 import {
   describeActors,
+  describeClientIdentities,
   describeCounts,
   describeFaultWindow,
   describeRecovery,
@@ -59,6 +60,7 @@ function renderTotals(result: SimulationResult): string {
     ['Seed', String(result.seed)],
     ['Agents', `${formatCount(result.agents)} (at most ${formatCount(result.maxConcurrentActors)} in flight)`],
     ['Actors', describeActors(result.actors)],
+    ['Clients of users signing in without the consent flow', describeClientIdentities(result.clientIdentities)],
     ['Simulated time', formatSimTime(result.durationS)],
     ['Wall time', formatWallTime(result.wallMs)],
     ['Peak RSS', formatBytes(result.peakRssBytes)],

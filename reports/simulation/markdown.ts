@@ -1,6 +1,7 @@
 import type { SimulationResult } from '../../harness/simulation/types.ts';
 import {
   describeActors,
+  describeClientIdentities,
   describeCounts,
   describeFaultWindow,
   describeRecovery,
@@ -28,6 +29,7 @@ function renderHeader(result: SimulationResult): string {
     '',
     `- **Target:** ${escapeText(result.target.name)} (${result.target.kind}), seed ${result.seed}`,
     `- **Agents:** ${formatCount(result.agents)} (${escapeText(describeActors(result.actors))}; at most ${formatCount(result.maxConcurrentActors)} in flight)`,
+    `- **Clients of users signing in without the consent flow:** ${escapeText(describeClientIdentities(result.clientIdentities))}`,
     `- **Time:** ${formatSimTime(result.durationS)} simulated in ${formatWallTime(result.wallMs)}, peak RSS ${formatBytes(result.peakRssBytes)}`,
     `- **Journeys:** ${formatCount(totals.journeysStarted)} started, ${formatCount(totals.journeysCompleted)} completed; ${formatCount(totals.requests)} requests`,
     `- **Tokens:** ${formatCount(totals.tokensIssued)} issued, ${formatCount(totals.refreshes)} refreshes (${formatCount(Math.round(totals.refreshChurnPerMinute * 10) / 10)} / min)`,

@@ -146,6 +146,7 @@ export function sampleSimulationResult(overrides: Partial<SimulationResult> = {}
     wallMs: 4321,
     peakRssBytes: 187_000_000,
     actors: { 'interactive-user': 30, 'm2m-agent': 10, workload: 4, 'delegating-service': 3, 'ciba-agent': 3 },
+    clientIdentities: { dcr: 18, cimd: 9, preRegistered: 3 },
     totals: {
       requests: buckets.reduce((sum, bucket) => sum + bucket.attempts, 0),
       journeysStarted: 520,
@@ -171,6 +172,7 @@ export function emptySimulationResult(): SimulationResult {
     wallMs: 0,
     peakRssBytes: 0,
     actors: { 'interactive-user': 0, 'm2m-agent': 0, workload: 0, 'delegating-service': 0, 'ciba-agent': 0 },
+    clientIdentities: { dcr: 0, cimd: 0, preRegistered: 0 },
     totals: {
       requests: 0,
       journeysStarted: 0,
