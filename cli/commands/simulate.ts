@@ -37,7 +37,7 @@ export async function simulateCommand(options: SimulateCommandOptions, out: Outp
   }).finally(() => progress.done());
   out.write(summaryOf(result));
   const written = await writeSimulationReports(result, resolve(options.out));
-  out.write(`Reports written: ${written.json}, ${written.html}\n`);
+  out.write(`Reports written: ${written.json}, ${written.html}, ${written.markdown}\n`);
   return result.verdict === 'PASS' ? EXIT.ok : EXIT.failures;
 }
 
@@ -71,7 +71,7 @@ export function registerSimulateCommand(
     .option('--duration <seconds>', 'override the simulated duration', positiveInteger)
     .option('--concurrency <n>', 'at most this many actors in flight at once (default 64)', positiveInteger)
     .option('--seed <n>', 'seed of the population and its behaviour', seedNumber, 1)
-    .option('--out <dir>', 'folder for simulation.json and simulation.html', './simulation-report')
+    .option('--out <dir>', 'folder for simulation.json, simulation.html and simulation.md', './simulation-report')
     .action(async (options: SimulateCommandOptions) => setExitCode(await simulateCommand(options, out)));
 }
 

@@ -101,8 +101,8 @@ describe('each fault shows in the figures of its window', () => {
     });
     const [outage] = result.faults;
     expect(outage!.failuresDuring['interactive-user/authorize']).toBeGreaterThan(0);
-    expect(outage!.successRateDuring).toBeLessThan(outage!.successRateBefore);
-    expect(outage!.recoveredAfterS).not.toBeNull();
+    expect(outage!.successRateDuring).toBeLessThan(outage!.successRateBefore!);
+    expect(outage).toMatchObject({ recovery: 'recovered', recoveredAfterS: expect.any(Number) });
     expect(invariant(result, 'no-5xx').violations).toEqual([]);
   });
 
@@ -113,6 +113,20 @@ describe('each fault shows in the figures of its window', () => {
     });
     expect(result.faults[0]!.failuresDuring['interactive-user/authorize']).toBeGreaterThan(0);
     expect(result.verdict).toBe('PASS');
+  });
+
+  it('judges recovery: a fault nobody meets leaves the rate unaffected; one lasting to the end leaves it unknown', async () => {
+    const unmet = await run({ faults: [{ kind: 'connector-500', startS: 100, endS: 400 }] });
+    expect(unmet.faults[0]).toMatchObject({ failuresDuring: {}, recovery: 'unaffected', recoveredAfterS: 0 });
+    const toTheEnd = await run({
+      behaviour: { federatedShare: 1, refreshAfterS: 60, retryAfterS: 30, maxConsecutiveFailures: 20 },
+      faults: [{ kind: 'connector-500', startS: 100, endS: 900 }],
+    });
+    expect(toTheEnd.faults[0]).toMatchObject({
+      successRateAfter: null,
+      recovery: 'no-traffic-after',
+      recoveredAfterS: null,
+    });
   });
 
   it('idp-latency: workload token requests take the simulated latency', async () => {
@@ -130,7 +144,7 @@ describe('each fault shows in the figures of its window', () => {
     });
     const errors = result.steps.flatMap((step) => Object.keys(step.errors));
     expect(errors).toContain('connection-dropped');
-    expect(result.faults[0]!.successRateDuring).toBeLessThan(result.faults[0]!.successRateBefore);
+    expect(result.faults[0]!.successRateDuring).toBeLessThan(result.faults[0]!.successRateBefore!);
   });
 
   it('expiry-storm: every held token expires at once; the expired tokens are refused', async () => {
@@ -166,8 +180,8 @@ describe('each fault shows in the figures of its window', () => {
     const toolCall = result.steps.find((step) => step.step === 'tool-call')!;
     expect(rotation!.failuresDuring['interactive-user/tool-call']).toBeGreaterThan(0);
     expect(toolCall.errors).toEqual({ invalid_token: expect.any(Number) });
-    expect(rotation!.successRateDuring).toBeLessThan(rotation!.successRateBefore);
-    expect(rotation!.recoveredAfterS).not.toBeNull();
+    expect(rotation!.successRateDuring).toBeLessThan(rotation!.successRateBefore!);
+    expect(rotation).toMatchObject({ recovery: 'recovered', recoveredAfterS: expect.any(Number) });
     expect(result.totals.journeysCompleted).toBe(8);
   });
 });

@@ -531,26 +531,37 @@ function faultOutcome(
   const before = metrics.successRate(Math.max(0, startS - span), startS);
   const during = metrics.successRate(startS, endS);
   const after = metrics.successRate(endS, Math.min(durationS, endS + span));
+  const baseline = before ?? 1;
   return {
     fault: describeFault(fault),
     failuresDuring,
     successRateBefore: rate(before),
     successRateDuring: rate(during),
     successRateAfter: rate(after),
-    recoveredAfterS: recovery(metrics, endS, durationS, before ?? 1),
+    ...(during === undefined || during >= baseline - RECOVERY_TOLERANCE
+      ? { recovery: 'unaffected', recoveredAfterS: 0 }
+      : recovery(metrics, endS, durationS, baseline)),
   };
 }
 
-function rate(value: number | undefined): number {
-  return value === undefined ? 1 : Math.round(value * 10_000) / 10_000;
+function rate(value: number | undefined): number | null {
+  return value === undefined ? null : Math.round(value * 10_000) / 10_000;
 }
 
-/** Seconds after `endS` until a bucket-wide window is back within 5 points of the rate before; null if never. */
-function recovery(metrics: RunMetrics, endS: number, durationS: number, baseline: number): number | null {
+/** How long after `endS` a bucket-wide window is back within 5 points of the rate before, if ever, or if unknown. */
+function recovery(
+  metrics: RunMetrics,
+  endS: number,
+  durationS: number,
+  baseline: number,
+): Pick<FaultOutcome, 'recovery' | 'recoveredAfterS'> {
+  let attemptedAfter = false;
   for (let fromS = Math.floor(endS); fromS < durationS; fromS++) {
     const value = metrics.successRate(fromS, fromS + metrics.bucketS);
     if (value === undefined) continue;
-    if (value >= baseline - RECOVERY_TOLERANCE) return fromS - Math.floor(endS);
+    attemptedAfter = true;
+    if (value >= baseline - RECOVERY_TOLERANCE)
+      return { recovery: 'recovered', recoveredAfterS: fromS - Math.floor(endS) };
   }
-  return null;
+  return { recovery: attemptedAfter ? 'not-recovered' : 'no-traffic-after', recoveredAfterS: null };
 }

@@ -58,11 +58,17 @@ export interface FaultOutcome {
   fault: FaultWindow;
   /** Step failures within the window, by `journey/step`. */
   failuresDuring: Record<string, number>;
-  /** Success rates are fractions from 0 to 1. */
-  successRateBefore: number;
-  successRateDuring: number;
-  successRateAfter: number;
-  /** Seconds after the window's end until the success rate was back within 5 points of before; null if never. */
+  /** Success rates are fractions from 0 to 1; null when no step was attempted in that span. */
+  successRateBefore: number | null;
+  successRateDuring: number | null;
+  successRateAfter: number | null;
+  /**
+   * `unaffected`: the rate during the window stayed within 5 points of before; `recovered`: it came back within 5
+   * points after the window (`recoveredAfterS`); `not-recovered`: steps were attempted after, and it never came back;
+   * `no-traffic-after`: nothing was attempted after the window (the actors had finished or given up), so nobody knows.
+   */
+  recovery: 'unaffected' | 'recovered' | 'not-recovered' | 'no-traffic-after';
+  /** Seconds after the window's end until the success rate was back within 5 points of before (0 if unaffected). */
   recoveredAfterS: number | null;
 }
 

@@ -96,10 +96,7 @@ export async function embeddedWorld(defects: readonly Defect[] = []): Promise<Si
   network.mount(SIMULATION_CLIENT_DOCUMENTS, clientDocumentHost(REFERENCE_REDIRECT_URI));
   return {
     kind: 'embedded',
-    name:
-      defects.length > 0
-        ? `reference system (embedded, defects: ${defects.join(', ')})`
-        : 'reference system (embedded)',
+    name: defects.length > 0 ? `reference system with defects ${defects.join(', ')}` : 'reference system',
     network,
     fetch: network.internalFetch,
     resource: system.resource,

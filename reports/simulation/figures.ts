@@ -29,7 +29,8 @@ export function formatMs(value: number): string {
 }
 
 /** A fraction (0..1) as `97.5 %`. */
-export function formatRate(fraction: number): string {
+export function formatRate(fraction: number | null): string {
+  if (fraction === null) return 'no traffic';
   return Number.isFinite(fraction) ? `${(fraction * 100).toFixed(1)} %` : MISSING;
 }
 
@@ -74,8 +75,17 @@ export function describeFaultWindow(fault: FaultWindow): string {
 }
 
 export function describeRecovery(outcome: FaultOutcome): string {
-  if (outcome.recoveredAfterS === null || !Number.isFinite(outcome.recoveredAfterS)) return 'did not recover';
-  return `recovered after ${formatSimTime(outcome.recoveredAfterS)}`;
+  switch (outcome.recovery) {
+    case 'unaffected':
+      return 'not affected';
+    case 'no-traffic-after':
+      return 'unknown: no traffic after the window';
+    case 'not-recovered':
+      return 'did not recover';
+    case 'recovered':
+      if (outcome.recoveredAfterS === null || !Number.isFinite(outcome.recoveredAfterS)) return 'recovered';
+      return `recovered after ${formatSimTime(outcome.recoveredAfterS)}`;
+  }
 }
 
 export type InvariantStatus = 'PASS' | 'FAIL' | 'SKIP';

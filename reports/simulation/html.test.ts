@@ -117,7 +117,21 @@ describe('renderSimulationHtml', () => {
       /F1 upstream OIDC IdP down<\/td>[\s\S]*?99\.0 %[\s\S]*?55\.0 %[\s\S]*?97\.0 %[\s\S]*?recovered after 30 s/,
     );
     expect(html).toMatch(/F3 upstream OIDC IdP \+800 ms<\/td>[\s\S]*?did not recover/);
+    expect(html).toMatch(/<span class="recovered">not affected<\/span>/);
     expect(html).toContain('interactive-user/authorize: 310, ciba-agent/backchannel-authorize: 40');
+  });
+
+  it('says when nobody was left to judge a recovery, and when a span had no traffic', () => {
+    const sample = sampleSimulationResult();
+    const [first] = sample.faults;
+    const unjudged = {
+      ...first!,
+      successRateAfter: null,
+      recovery: 'no-traffic-after' as const,
+      recoveredAfterS: null,
+    };
+    const html = renderSimulationHtml({ ...sample, faults: [unjudged] });
+    expect(html).toMatch(/no traffic<\/td>[\s\S]*?<span class="not-recovered">unknown: no traffic after the window/);
   });
 
   it('shows the totals', () => {

@@ -157,7 +157,7 @@ ${body}
 }
 
 function recoveryMarkup(outcome: FaultOutcome): string {
-  const recovered = outcome.recoveredAfterS !== null;
+  const recovered = outcome.recovery === 'recovered' || outcome.recovery === 'unaffected';
   return `<span class="${recovered ? 'recovered' : 'not-recovered'}">${escapeMarkup(describeRecovery(outcome))}</span>`;
 }
 

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { SimulationResult } from '../../harness/simulation/types.ts';
 import { renderSimulationHtml } from './html.ts';
+import { renderSimulationMarkdown } from './markdown.ts';
 
 export { renderSimulationHtml } from './html.ts';
 export { renderSimulationMarkdown } from './markdown.ts';
@@ -13,18 +14,23 @@ export function renderSimulationJson(result: SimulationResult): string {
   return `${JSON.stringify(result, null, 2)}\n`;
 }
 
-/** Writes `simulation.json` and `simulation.html` into `outDir` (created if needed); returns their absolute paths. */
+/**
+ * Writes `simulation.json`, `simulation.html` and `simulation.md` (for CI job summaries and pull requests) into
+ * `outDir` (created if needed); returns their absolute paths.
+ */
 export async function writeSimulationReports(
   result: SimulationResult,
   outDir: string,
-): Promise<{ json: string; html: string }> {
+): Promise<{ json: string; html: string; markdown: string }> {
   const directory = resolve(outDir);
   await mkdir(directory, { recursive: true });
   const json = join(directory, 'simulation.json');
   const html = join(directory, 'simulation.html');
+  const markdown = join(directory, 'simulation.md');
   await Promise.all([
     writeFile(json, renderSimulationJson(result), 'utf8'),
     writeFile(html, renderSimulationHtml(result), 'utf8'),
+    writeFile(markdown, renderSimulationMarkdown(result), 'utf8'),
   ]);
-  return { json, html };
+  return { json, html, markdown };
 }

@@ -81,6 +81,7 @@ function sampleFaultOutcomes(): FaultOutcome[] {
       successRateBefore: 0.99,
       successRateDuring: 0.55,
       successRateAfter: 0.97,
+      recovery: 'recovered',
       recoveredAfterS: 30,
     },
     {
@@ -89,6 +90,7 @@ function sampleFaultOutcomes(): FaultOutcome[] {
       successRateBefore: 0.99,
       successRateDuring: 0.99,
       successRateAfter: 0.99,
+      recovery: 'unaffected',
       recoveredAfterS: 0,
     },
     {
@@ -97,6 +99,7 @@ function sampleFaultOutcomes(): FaultOutcome[] {
       successRateBefore: 0.99,
       successRateDuring: 0.93,
       successRateAfter: 0.9,
+      recovery: 'not-recovered',
       recoveredAfterS: null,
     },
   ];
