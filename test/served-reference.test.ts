@@ -67,6 +67,8 @@ describe.skipIf(!findChromium())('the served reference system, through a target 
       user: { username: alice.username, password: alice.password },
       login: {
         mode: 'browser',
+        // Server-rendered pages on loopback: a refusal page shows within this time, so no check waits 5 s for it.
+        stepTimeoutMs: 2500,
         steps: [
           { fill: '#username', value: '{{username}}', optional: true },
           { fill: '#password', value: '{{password}}', optional: true },

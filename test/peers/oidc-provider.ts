@@ -201,6 +201,8 @@ export function oidcProviderTarget(
     user: { username: 'alice', password: 'secret' },
     login: {
       mode: 'browser',
+      // Server-rendered pages on loopback: a refusal page shows within this time, so no check waits 5 s for it.
+      stepTimeoutMs: 2500,
       steps: [
         // A remembered session skips the login form.
         { fill: 'input[name=login]', value: '{{username}}', optional: true },
