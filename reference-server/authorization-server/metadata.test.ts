@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTestServer, get, ISSUER, type TestServer } from './test-support.ts';
+import { createTestServer, get, ISSUER, postForm, type TestServer } from './test-support.ts';
 
 const TENANT = `${ISSUER}/t/acme`;
 
@@ -142,5 +142,37 @@ describe('routing', () => {
 
   it('refuses an issuer with a trailing slash at construction', async () => {
     await expect(createTestServer({ issuer: `${ISSUER}/` })).rejects.toThrow(/trailing slash/);
+  });
+});
+
+describe('cross-origin access to the machine-facing endpoints (browser-based MCP clients)', () => {
+  it('answers a preflight with the methods and headers it accepts', async () => {
+    const response = await server.handler(
+      new Request(`${ISSUER}/token`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://app.example.com',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization, content-type',
+        },
+      }),
+    );
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(response.headers.get('access-control-allow-headers')).toMatch(/Authorization/i);
+  });
+
+  it('lets any origin read answers, errors and refused methods included; never the pages', async () => {
+    const origin = { origin: 'https://app.example.com' };
+    const metadata = await get(server.handler, `${ISSUER}/.well-known/oauth-authorization-server`, origin);
+    const error = await postForm(server.handler, `${ISSUER}/token`, { grant_type: 'password' }, origin);
+    const refused = await get(server.handler, `${ISSUER}/token`, origin);
+    for (const response of [metadata, error, refused]) {
+      expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    }
+    expect([error.status, refused.status]).toEqual([401, 405]);
+    const page = await get(server.handler, `${ISSUER}/authorize?client_id=x`, origin);
+    expect(page.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
