@@ -139,6 +139,19 @@ function before(a: Event, b: Event): boolean {
 /** Runs a scenario to its end (or its bounds) and returns the figures of SimulationResult. */
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
   const wallStart = performance.now();
+  const world = options.target ? await targetWorld(options.target) : await embeddedWorld(options.defects ?? []);
+  try {
+    return await simulateIn(world, options, wallStart);
+  } finally {
+    await world.close();
+  }
+}
+
+async function simulateIn(
+  baseWorld: SimulationWorld,
+  options: SimulationOptions,
+  wallStart: number,
+): Promise<SimulationResult> {
   const scenario = options.scenario;
   const seed = options.seed ?? 1;
   const agents = options.agents ?? scenario.agents;
@@ -146,7 +159,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const durationMs = durationS * 1000;
   const tickMs = options.tickMs ?? 1000;
   const maxConcurrentActors = Math.max(1, options.maxConcurrentActors ?? DEFAULT_MAX_CONCURRENT_ACTORS);
-  const baseWorld = options.target ? targetWorld(options.target) : await embeddedWorld(options.defects ?? []);
   const maxRequests = options.maxRequests ?? (options.target ? TARGET_MAX_REQUESTS : Number.POSITIVE_INFINITY);
   const maxWallMs = options.maxWallMs ?? (options.target ? TARGET_MAX_WALL_MS : Number.POSITIVE_INFINITY);
   const mix = supportedMix(scenario, baseWorld);

@@ -3,6 +3,7 @@
  * systems can fail on cue), or a target file's system on loopback (real time, observation only).
  */
 
+import { resolve } from 'node:path';
 import { createHomegrownAuth, type HomegrownAuth } from '../../mocks/idps/homegrown-auth/index.ts';
 import { createWorkloadIssuer, type WorkloadIssuer } from '../../mocks/idps/workload/index.ts';
 import type { Defect } from '../../reference-server/defects.ts';
@@ -12,6 +13,7 @@ import {
   REFERENCE_USERS,
   type ReferenceSystem,
 } from '../../reference-server/system.ts';
+import { type ServedOverHttps, serveOverHttpsOnLoopback } from '../cimd/serve.ts';
 import { ManualClock } from '../clock.ts';
 import { Network } from '../network/network.ts';
 import type { Fetch } from '../network/types.ts';
@@ -64,6 +66,8 @@ export interface SimulationWorld {
   };
   /** Client identities this world cannot offer, and why. */
   unsupportedClientIdentities: Map<ClientIdentity, string>;
+  /** Stops what the world serves for the run (e.g. a target's client metadata documents over https). */
+  close(): Promise<void>;
   /** Origins whose 5xx answers break the no-5xx invariant. */
   systemOrigins: Set<string>;
   /** Present only in memory. */
@@ -116,6 +120,7 @@ export async function embeddedWorld(defects: readonly Defect[] = []): Promise<Si
       preRegistered: { client_id: system.clients.public.client_id },
     },
     unsupportedClientIdentities: new Map(),
+    close: async () => {},
     systemOrigins: new Set([new URL(system.issuer).origin, new URL(system.resource).origin]),
     embedded: {
       system,
@@ -128,8 +133,27 @@ export async function embeddedWorld(defects: readonly Defect[] = []): Promise<Si
   };
 }
 
-/** A target file's system on loopback: only what its file declares can act, and nothing inside it is touched. */
-export function targetWorld(target: TargetFile): SimulationWorld {
+/**
+ * A target file's system on loopback: only what its file declares can act, and nothing inside it is touched. With a
+ * `cimd` host declared, the users' client metadata documents are served there over https (the target's AS trusts the
+ * test CA at `cimd.caFile`), as the conformance run serves its own.
+ */
+export async function targetWorld(target: TargetFile): Promise<SimulationWorld> {
+  const documents = target.cimd
+    ? await serveOverHttpsOnLoopback(clientDocumentHost(target.redirectUri), {
+        port: Number(new URL(target.cimd.host).port),
+        caFile: resolve(target.cimd.caFile),
+      })
+    : undefined;
+  try {
+    return loopbackWorld(target, documents);
+  } catch (error) {
+    await documents?.close();
+    throw error;
+  }
+}
+
+function loopbackWorld(target: TargetFile, documents: ServedOverHttps | undefined): SimulationWorld {
   const urls = [target.resource, target.issuer].filter((url): url is string => url !== undefined);
   const hosts = urls.map((url) => new URL(url));
   const notLoopback = hosts.find((url) => !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
@@ -148,9 +172,9 @@ export function targetWorld(target: TargetFile): SimulationWorld {
   }
   if (target.login.mode !== 'auto') unsupported.set('interactive-user', 'only login.mode "auto" runs headless');
   const publicClient = target.clients.public;
-  const unsupportedClientIdentities = new Map<ClientIdentity, string>([
-    ['cimd', "the target's AS cannot fetch documents the simulation serves in memory"],
-  ]);
+  const unsupportedClientIdentities = new Map<ClientIdentity, string>();
+  if (!documents)
+    unsupportedClientIdentities.set('cimd', 'the target file declares no cimd host to serve documents at');
   if (!publicClient || publicClient.redirect_uri !== target.redirectUri) {
     unsupportedClientIdentities.set('preRegistered', 'the target file declares no clients.public with its redirectUri');
   }
@@ -169,8 +193,12 @@ export function targetWorld(target: TargetFile): SimulationWorld {
       ...(target.clients.exchange ? { exchange: target.clients.exchange } : {}),
     },
     unsupported,
-    clientIdentities: publicClient ? { preRegistered: { client_id: publicClient.client_id } } : {},
+    clientIdentities: {
+      ...(documents && target.cimd ? { cimdDocumentOrigin: target.cimd.host } : {}),
+      ...(publicClient ? { preRegistered: { client_id: publicClient.client_id } } : {}),
+    },
     unsupportedClientIdentities,
+    close: async () => documents?.close(),
     systemOrigins: new Set(hosts.map((url) => url.origin)),
   };
 }
