@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { firstIssueLine, readJsonFile } from './json-file.ts';
 
 /** A bad target file: the message names the field, e.g. `clients.public.redirect_uri: must be an absolute http(s) URL`. */
 export class TargetFileError extends Error {
@@ -242,30 +242,17 @@ export type TargetFileInput = z.input<typeof targetFileSchema>;
 export function parseTargetFile(json: unknown): TargetFile {
   const result = targetFileSchema.safeParse(json);
   if (result.success) return enforceTransport(result.data);
-  const issue = result.error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') {
-    const field = [...issue.path, issue.keys[0]].join('.');
-    throw new TargetFileError(`${field}: unknown field (check its spelling against the target file contract)`);
-  }
-  const field = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-  throw new TargetFileError(`${field}: ${issue.message}`);
+  throw new TargetFileError(
+    firstIssueLine(result.error, 'unknown field (check its spelling against the target file contract)'),
+  );
 }
 
 /** Reads and validates a target file from disk. */
 export async function loadTargetFile(path: string): Promise<TargetFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new TargetFileError(`${path}: cannot read the target file (${code})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new TargetFileError(`${path}: not valid JSON (${(error as Error).message})`);
-  }
+  const json = await readJsonFile(path, {
+    unreadable: (code) => new TargetFileError(`${path}: cannot read the target file (${code})`),
+    notJson: (reason) => new TargetFileError(`${path}: not valid JSON (${reason})`),
+  });
   return parseTargetFile(json);
 }
 

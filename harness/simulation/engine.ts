@@ -20,6 +20,7 @@ import {
   CLIENT_IDENTITIES,
   type ClientIdentity,
   type FaultOutcome,
+  type SimulationProgress,
   type SimulationResult,
 } from './types.ts';
 import { embeddedWorld, type SimulationWorld, targetWorld } from './world.ts';
@@ -51,19 +52,6 @@ export interface SimulationOptions {
   onProgress?: (progress: SimulationProgress) => void;
   /** Called once the world is built, just before the first actor arrives (a benchmark starts its clocks here). */
   onStart?: () => void;
-}
-
-/** A snapshot for the progress display, sent about once per simulated bucket. */
-export interface SimulationProgress {
-  simulatedS: number;
-  durationS: number;
-  activeActors: number;
-  started: number;
-  /** Actors whose journeys ended (completed or given up). */
-  completed: number;
-  /** Failed steps so far. */
-  failures: number;
-  requests: number;
 }
 
 export const TOOL = { name: 'mcp-auth-conformance', version: '0.1.0' };

@@ -1,4 +1,4 @@
-export type { SimulationOptions, SimulationProgress } from './engine.ts';
+export type { SimulationOptions } from './engine.ts';
 export { runSimulation } from './engine.ts';
 export { INVARIANTS, type InvariantName } from './invariants.ts';
 export {
@@ -11,3 +11,4 @@ export {
   scenarioSchema,
 } from './scenario.ts';
 export type * from './types.ts';
+export type { SimulationProgress } from './types.ts';

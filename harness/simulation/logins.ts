@@ -48,6 +48,11 @@ const CIBA = 'urn:openid:params:grant-type:ciba';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const CIBA_MAX_POLLS = 10;
 
+/** A machine's login: its grant gives the first tokens, and runs again to renew them (no refresh token). */
+async function grantLogin(as: AsMetadata, auth: ClientAuth, mcpUrl: string, grant: () => Promise<TokenSet>) {
+  return { as, auth, mcpUrl, tokens: await grant(), renew: withoutWaiting(grant) };
+}
+
 /** A renewal that needs no simulated waiting. */
 function withoutWaiting<T>(work: () => Promise<T>): () => Waiting<T> {
   return async function* () {
@@ -264,13 +269,7 @@ async function* m2mAgent(io: ActorIo, memory: ActorMemory): Waiting<Login> {
     io.step('token', () =>
       tokenRequest(io, as, { grant_type: 'client_credentials', resource: io.world.resource, ...scopeParam(io) }, auth),
     );
-  return {
-    as,
-    auth,
-    mcpUrl: io.world.resource,
-    tokens: await grant(),
-    renew: withoutWaiting(grant),
-  };
+  return grantLogin(as, auth, io.world.resource, grant);
 }
 
 function scopeParam(io: ActorIo): Record<string, string> {
@@ -296,13 +295,7 @@ async function* workload(io: ActorIo, memory: ActorMemory): Waiting<Login> {
         auth,
       );
     });
-  return {
-    as,
-    auth,
-    mcpUrl: io.world.resource,
-    tokens: await grant(),
-    renew: withoutWaiting(grant),
-  };
+  return grantLogin(as, auth, io.world.resource, grant);
 }
 
 /** Seed 003: a user's token handed to the service (code flow, auto-approve), exchanged (RFC 8693) for another resource. */
@@ -341,13 +334,7 @@ async function* delegatingService(io: ActorIo, memory: ActorMemory): Waiting<Log
         auth,
       ),
     );
-  return {
-    as,
-    auth,
-    mcpUrl: target,
-    tokens: await exchange(),
-    renew: withoutWaiting(exchange),
-  };
+  return grantLogin(as, auth, target, exchange);
 }
 
 /** OpenID CIBA Core (poll mode): the backchannel request, the user approving the emailed link, polls at the interval. */

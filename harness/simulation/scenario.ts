@@ -2,8 +2,8 @@
  * A simulation scenario (JSON): who acts (mix, arrival), how they behave, how their clocks drift, and what goes wrong
  * when (the fault timeline). Validated with zod; every error names the field.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { firstIssueLine, readJsonFile } from '../json-file.ts';
 import type { ActorKind } from './types.ts';
 
 export class ScenarioError extends Error {
@@ -160,28 +160,15 @@ export type Range = z.output<typeof range>;
 export function parseScenario(json: unknown): Scenario {
   const result = scenarioSchema.safeParse(json);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') {
-    throw new ScenarioError(`${[...issue.path, issue.keys[0]].join('.')}: unknown field`);
-  }
-  const field = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-  throw new ScenarioError(`${field}: ${issue.message}`);
+  throw new ScenarioError(firstIssueLine(result.error, 'unknown field'));
 }
 
 /** Reads and validates a scenario file from disk. */
 export async function loadScenario(path: string): Promise<Scenario> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ScenarioError(`cannot read scenario file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ScenarioError(`scenario file ${path} is not JSON: ${(error as Error).message}`);
-  }
+  const json = await readJsonFile(path, {
+    unreadable: (code) => new ScenarioError(`cannot read scenario file ${path}: ${code}`),
+    notJson: (reason) => new ScenarioError(`scenario file ${path} is not JSON: ${reason}`),
+  });
   return parseScenario(json);
 }
 

@@ -121,3 +121,16 @@ export interface SimulationResult {
   /** PASS when no invariant was violated. */
   verdict: 'PASS' | 'FAIL';
 }
+
+/** A snapshot for the progress display, sent about once per simulated bucket. */
+export interface SimulationProgress {
+  simulatedS: number;
+  durationS: number;
+  activeActors: number;
+  started: number;
+  /** Actors whose journeys ended (completed or given up). */
+  completed: number;
+  /** Failed steps so far. */
+  failures: number;
+  requests: number;
+}

@@ -448,6 +448,15 @@ describe('the audit trail (seed 003)', () => {
     });
   });
 
+  it('records the issuance of the exchanged token like every other issuance, by jti', async () => {
+    const token = await exchangedToken(await exchange(server, await userAccessToken(server)));
+    const response = await auditTrail(server, '?kind=token-issued');
+    const { events } = (await response.json()) as { events: Array<{ details?: Record<string, unknown> }> };
+    expect(events.map((event) => event.details)).toContainEqual(
+      expect.objectContaining({ grant_type: TOKEN_EXCHANGE, jti: jtiOf(token), refresh_token: false }),
+    );
+  });
+
   it('records impersonation as such', async () => {
     const token = await exchangedToken(await exchange(server, await userAccessToken(server), {}, asImpersonator));
     expect(await auditEvents(server, `&jti=${jtiOf(token)}`)).toMatchObject([{ impersonation: true, actors: [] }]);

@@ -1,15 +1,7 @@
+import type { SimulationProgress } from '../../harness/simulation/types.ts';
 import { formatCount, formatSimTime } from './figures.ts';
 
-/** What the engine reports while a simulation runs. */
-export interface SimulationProgress {
-  simulatedS: number;
-  durationS: number;
-  activeActors: number;
-  started: number;
-  completed: number;
-  failures: number;
-  requests: number;
-}
+export type { SimulationProgress };
 
 export interface ProgressStream {
   write(text: string): unknown;

@@ -1,4 +1,3 @@
-import { decodeJwt } from 'jose';
 import type { AccessTokenRecord, AuthorizationCodeRecord, ClientRecord } from '../../store/index.ts';
 import { recordActivity } from '../activity.ts';
 import { type AuthenticatedClient, authenticateClient } from '../clients.ts';
@@ -16,7 +15,7 @@ import {
 } from '../grants/refresh-token.ts';
 import { exchangeToken, TOKEN_EXCHANGE_GRANT } from '../grants/token-exchange.ts';
 import { base64url, readForm, singleParam } from '../http.ts';
-import { findTokenRecord, hasOfflineAccess, issueAccessToken, issuedTokenNoted, revokeGrant } from '../tokens.ts';
+import { hasOfflineAccess, issueAccessToken, issuedTokenNoted, revokeGrant } from '../tokens.ts';
 import { canonicalResource } from './authorize.ts';
 
 const VERIFIER_SHAPE = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -59,31 +58,13 @@ async function runGrant(
 
 /**
  * Seed 004 (audit log): every access token issued here is recorded by its `jti`, grant type, client, user and scope;
- * the token itself never is (RFC 9700 §4.13: logs are no place for bearer credentials). A response built with a note
- * of what it carries is recorded from the note; any other is read once and rebuilt from its body, unchanged.
+ * the token itself never is (RFC 9700 §4.13: logs are no place for bearer credentials). Each grant notes on its
+ * answer what it issued (`noteIssuedToken`), so the record needs no reading of the answer.
  */
 async function recordIssuance(ctx: IssuerContext, grantType: string, response: Response): Promise<Response> {
-  if (response.status !== 200) return response;
-  const noted = issuedTokenNoted(response);
-  if (noted) {
-    await recordTokenIssued(ctx, grantType, noted.record, noted.withRefreshToken);
-    return response;
-  }
-  const text = await response.text();
-  await recordIssuedBody(ctx, grantType, text);
-  return new Response(text, response);
-}
-
-async function recordIssuedBody(ctx: IssuerContext, grantType: string, text: string): Promise<void> {
-  let body: { access_token?: unknown; refresh_token?: unknown };
-  try {
-    body = JSON.parse(text) as typeof body;
-  } catch {
-    return;
-  }
-  if (typeof body?.access_token !== 'string') return;
-  const record = await issuedTokenRecord(ctx, body.access_token);
-  if (record) await recordTokenIssued(ctx, grantType, record, typeof body.refresh_token === 'string');
+  const noted = response.status === 200 ? issuedTokenNoted(response) : undefined;
+  if (noted) await recordTokenIssued(ctx, grantType, noted.record, noted.withRefreshToken);
+  return response;
 }
 
 async function recordTokenIssued(
@@ -107,20 +88,6 @@ async function recordTokenIssued(
       refresh_token: withRefreshToken,
     },
   });
-}
-
-/**
- * The record of a token this response just issued: this server signed it a moment ago, so a JWT's `jti` is read
- * without verifying the signature again (a JWT planted with a defect may not even verify); opaque tokens by digest.
- */
-async function issuedTokenRecord(ctx: IssuerContext, token: string): Promise<AccessTokenRecord | undefined> {
-  let jti: unknown;
-  try {
-    jti = decodeJwt(token).jti;
-  } catch {
-    return findTokenRecord(ctx, token, { includeExpired: true });
-  }
-  return typeof jti === 'string' ? await ctx.store.tokens.get(jti) : undefined;
 }
 
 function invalidGrant(description: string): OAuthError {

@@ -10,7 +10,7 @@ import type { IssuerContext } from '../context.ts';
 import { jsonResponse, NO_STORE, OAuthError } from '../errors.ts';
 import { base64url, randomToken, singleParam } from '../http.ts';
 import { issueIdToken } from '../id-token.ts';
-import { issueAccessToken } from '../tokens.ts';
+import { issueAccessToken, noteIssuedToken } from '../tokens.ts';
 import { issueRefreshToken, mayRefresh } from './refresh-token.ts';
 
 export const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
@@ -129,5 +129,8 @@ async function issueTokens(
     ...(idToken ? { id_token: idToken } : {}),
     ...(refreshToken ? { refresh_token: refreshToken } : {}),
   };
-  return jsonResponse(body, 200, { ...NO_STORE });
+  return noteIssuedToken(jsonResponse(body, 200, { ...NO_STORE }), {
+    record: issued.record,
+    withRefreshToken: refreshToken !== undefined,
+  });
 }

@@ -25,7 +25,7 @@ import { canonicalResource, checkResource, checkScope } from '../endpoints/autho
 import { jsonResponse, OAuthError } from '../errors.ts';
 import { randomToken, singleParam } from '../http.ts';
 import { cachedKeySet, fetchKeySet, rememberedJwksUri } from '../outbound.ts';
-import { issueAccessToken } from '../tokens.ts';
+import { issueAccessToken, noteIssuedToken } from '../tokens.ts';
 import { issueRefreshToken, tokenEndpointResponse } from './refresh-token.ts';
 
 export const ID_JAG_TYP = 'oauth-id-jag+jwt';
@@ -292,7 +292,10 @@ async function issueTokens(
   const response = tokenEndpointResponse(ctx, issued, scope, refreshToken);
   const body = (await response.json()) as Record<string, unknown>;
   const headers = Object.fromEntries([...response.headers].filter(([name]) => name !== 'content-type'));
-  return jsonResponse({ ...body, resource }, response.status, headers);
+  return noteIssuedToken(jsonResponse({ ...body, resource }, response.status, headers), {
+    record: issued.record,
+    withRefreshToken: refreshToken !== undefined,
+  });
 }
 
 // ── The IdP's keys: from its JWKS, cached, fetched again for an unknown `kid` (key rotation) ─────────────────────

@@ -26,7 +26,13 @@ import type { IssuerContext, RegisteredResource } from '../context.ts';
 import { canonicalResource } from '../endpoints/authorize.ts';
 import { jsonResponse, NO_STORE, OAuthError } from '../errors.ts';
 import { randomToken, singleParam } from '../http.ts';
-import { activeTokenRecord, findTokenRecord, type IssuedAccessToken, issueAccessToken } from '../tokens.ts';
+import {
+  activeTokenRecord,
+  findTokenRecord,
+  type IssuedAccessToken,
+  issueAccessToken,
+  noteIssuedToken,
+} from '../tokens.ts';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
@@ -93,7 +99,8 @@ export async function exchangeToken(
     ...(scope ? { scope } : {}),
   };
   // §2.2.1: the response carries a token and is not cached.
-  return jsonResponse(body, 200, ctx.defects.has('token-response-cacheable') ? {} : { ...NO_STORE });
+  const response = jsonResponse(body, 200, ctx.defects.has('token-response-cacheable') ? {} : { ...NO_STORE });
+  return noteIssuedToken(response, { record: issued.record, withRefreshToken: false });
 }
 
 /** §2.1 and §5 leave client authentication to policy; here only authenticated clients registered for the grant. */
