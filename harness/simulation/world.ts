@@ -139,17 +139,24 @@ export async function embeddedWorld(defects: readonly Defect[] = []): Promise<Si
  * test CA at `cimd.caFile`), as the conformance run serves its own.
  */
 export async function targetWorld(target: TargetFile): Promise<SimulationWorld> {
-  const documents = target.cimd
-    ? await serveOverHttpsOnLoopback(clientDocumentHost(target.redirectUri), {
-        port: Number(new URL(target.cimd.host).port),
-        caFile: resolve(target.cimd.caFile),
-      })
-    : undefined;
+  const documents = target.cimd ? await serveClientDocuments(target, target.cimd) : undefined;
   try {
     return loopbackWorld(target, documents);
   } catch (error) {
     await documents?.close();
     throw error;
+  }
+}
+
+async function serveClientDocuments(target: TargetFile, cimd: NonNullable<TargetFile['cimd']>) {
+  try {
+    return await serveOverHttpsOnLoopback(clientDocumentHost(target.redirectUri), {
+      port: Number(new URL(cimd.host).port),
+      caFile: resolve(cimd.caFile),
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`target: cannot serve client metadata documents at cimd.host ${cimd.host}: ${reason}`);
   }
 }
 
