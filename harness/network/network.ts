@@ -145,12 +145,10 @@ export class Network {
   async #exchange(request: Request, body: RequestBody | undefined, recorded: boolean): Promise<Response> {
     const startedAt = Date.now();
     const recordedRequest = recorded ? describeRequest(request, body) : undefined;
-    if (!recordedRequest && this.#passMountedAnswersThrough && this.isMounted(request.url)) {
-      return this.#respondInMemory(request);
-    }
+    const passThrough = !recordedRequest && this.#passMountedAnswersThrough && this.isMounted(request.url);
     try {
-      const { response, bytes } = await this.#respond(request);
-      if (recordedRequest) {
+      const { response, bytes } = await this.#respond(request, passThrough);
+      if (recordedRequest && bytes) {
         this.#recordOutcome(recordedRequest, startedAt, { response: describeResponse(response, bytes) });
       }
       return response;
@@ -174,25 +172,17 @@ export class Network {
     });
   }
 
-  /** The answer with its whole body read (capped), both before one deadline that starts when the request is sent. */
-  async #respond(request: Request): Promise<LimitedResponse> {
+  /**
+   * The answer with its whole body read (capped), both before one deadline that starts when the request is sent; passed
+   * through, the answer as given (its body neither read nor capped), before the same deadline.
+   */
+  async #respond(request: Request, passThrough: boolean): Promise<{ response: Response; bytes?: Uint8Array }> {
     const substitute = await this.#applyFaults(request);
     const deadline = new Deadline(this.timeoutMs, request.url);
     try {
       const raw = substitute ?? (await this.#dispatch(request, deadline));
+      if (passThrough) return { response: raw };
       return await readLimited(raw, { maxBytes: this.maxResponseBytes, deadline });
-    } finally {
-      deadline.clear();
-    }
-  }
-
-  /** An unrecorded exchange with a mounted handler, passed through: its answer as given, before the deadline. */
-  async #respondInMemory(request: Request): Promise<Response> {
-    const substitute = await this.#applyFaults(request);
-    if (substitute) return substitute;
-    const deadline = new Deadline(this.timeoutMs, request.url);
-    try {
-      return await this.#dispatch(request, deadline);
     } finally {
       deadline.clear();
     }
