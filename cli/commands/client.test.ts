@@ -83,7 +83,17 @@ describe('client --expected-failures', () => {
 
   it('tolerates a listed failure (client: list of the official format)', () => {
     const file = baseline('listed.yml', 'server:\n  - pkce\nclient:\n  - client.auth-basic-dcr.resource-in-token\n');
-    const outcome = cli(['--command', dropsResource, '--scenario', 'auth/basic-dcr', '--expected-failures', file]);
+    const out = join(directory, 'listed-report');
+    const outcome = cli([
+      '--command',
+      dropsResource,
+      '--scenario',
+      'auth/basic-dcr',
+      '--expected-failures',
+      file,
+      '--out',
+      out,
+    ]);
     expect(outcome.stdout).toContain(
       'Expected failures (listed in the baseline):\n  client.auth-basic-dcr.resource-in-token',
     );
@@ -100,6 +110,8 @@ describe('client --expected-failures', () => {
       'auth/basic-dcr',
       '--expected-failures',
       file,
+      '--out',
+      join(directory, 'stale-report'),
     ]);
     expect(outcome.stdout).toContain('Expected failure now passes: remove it from the baseline:\n  auth/basic-dcr');
     expect(outcome.status).toBe(1);
